@@ -1,0 +1,66 @@
+"""Roles and what each may do: the one permission matrix of the platform.
+
+Roles are Django groups (created by a data migration). The API's permission
+classes and the admin both ask ``user_can``; nothing else decides access.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    COMPLIANCE_OFFICER = "compliance_officer"
+    APPROVER_LEGAL = "approver_legal"
+    APPROVER_SECURITY = "approver_security"
+    ML_ENGINEER = "ml_engineer"
+    DEVELOPER = "developer"
+    AUDITOR = "auditor"
+
+
+class Capability(StrEnum):
+    REGISTRY_VIEW = "registry.view"
+    # Import models from the Hub or a snapshot, edit their descriptive facts.
+    REGISTRY_MANAGE = "registry.manage"
+    AUDIT_VIEW = "audit.view"
+    # Assign roles and issue management API tokens.
+    USERS_MANAGE = "users.manage"
+
+
+_READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW})
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.COMPLIANCE_OFFICER: _READ_ALL | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE},
+    Role.APPROVER_LEGAL: _READ_ALL,
+    Role.APPROVER_SECURITY: _READ_ALL,
+    Role.ML_ENGINEER: frozenset({Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE}),
+    Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW}),
+    # Auditors read everything and change nothing.
+    Role.AUDITOR: _READ_ALL,
+}
+
+_CACHE_ATTRIBUTE = "_modelgate_capabilities"
+
+
+def user_capabilities(user: Any) -> frozenset[Capability]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Capability)
+    cached: frozenset[Capability] | None = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset().union(*(ROLE_CAPABILITIES[role] for role in Role if role.value in names))
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def user_can(user: Any, capability: Capability) -> bool:
+    return capability in user_capabilities(user)
+
+
+def forget_capabilities(user: Any) -> None:
+    """Drop the per-request cache after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)

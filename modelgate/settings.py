@@ -1,0 +1,235 @@
+"""Modelgate settings, read from the environment.
+
+With no environment variables at all the platform runs embedded: SQLite in the
+data directory and Celery tasks executed in-process. ``DATABASE_URL`` and
+``CELERY_BROKER_URL`` switch to PostgreSQL and Redis; ``MODELGATE_ENV=production``
+turns on the checks that refuse to start with unsafe or missing settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from modelgate.env import env_bool, env_int, env_list, env_secret, env_str
+
+# Lets admin and DRF classes take type parameters at run time (ModelAdmin[Model]).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+MODELGATE_ENV = env_str("MODELGATE_ENV", "development")
+if MODELGATE_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"MODELGATE_ENV={MODELGATE_ENV!r}: use development or production")
+PRODUCTION = MODELGATE_ENV == "production"
+
+DATA_DIR = Path(env_str("MODELGATE_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
+
+_DEV_SECRET_KEY = "django-insecure-modelgate-development-only-never-use-in-production"
+SECRET_KEY = env_secret("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "core",
+    "registry",
+    "compliance",
+    "serving",
+    "modelgate",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.AuditContextMiddleware",
+]
+
+ROOT_URLCONF = "modelgate.urls"
+WSGI_APPLICATION = "modelgate.wsgi.application"
+ASGI_APPLICATION = "modelgate.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_from_env() -> dict[str, Any]:
+    url = env_secret("DATABASE_URL")
+    if not url:
+        if PRODUCTION:
+            raise ImproperlyConfigured(
+                "DATABASE_URL is not set. Production needs PostgreSQL: "
+                "DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/modelgate"
+            )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'modelgate.sqlite3'}"
+    scheme = url.split(":", 1)[0]
+    if scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has the scheme {scheme!r}; Modelgate supports postgres:// and sqlite://"
+        )
+    if PRODUCTION and scheme == "sqlite":
+        raise ImproperlyConfigured("DATABASE_URL points at SQLite; production needs postgres://")
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE takes the write lock at BEGIN, so two writers never both read
+        # the audit chain's head before one of them appends to it.
+        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+        config["CONN_MAX_AGE"] = 0
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+
+# Request bodies larger than this are refused before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=1024)
+
+# --- Celery -------------------------------------------------------------------
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
+if PRODUCTION and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("CELERY_BROKER_URL is not set. Production needs Redis: CELERY_BROKER_URL=redis://HOST:6379/0")
+if CELERY_BROKER_URL and not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CELERY_BROKER_URL must be a redis:// or rediss:// URL, not {CELERY_BROKER_URL.split(':', 1)[0]!r}")
+# Without a broker, tasks run in the calling process: nothing else to install.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_STORE_EAGER_RESULT = True
+CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or "cache+memory://")
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Hugging Face -------------------------------------------------------------
+HF_TOKEN = env_secret("HF_TOKEN")
+HF_ENDPOINT = env_str("HF_ENDPOINT", "https://huggingface.co")
+# The largest README or LICENSE file an import accepts (bytes).
+HF_IMPORT_MAX_TEXT_FILE_BYTES = env_int("HF_IMPORT_MAX_TEXT_FILE_BYTES", 1024 * 1024, minimum=1024)
+HF_IMPORT_TIMEOUT_SECONDS = env_int("HF_IMPORT_TIMEOUT_SECONDS", 30, minimum=1)
+
+# --- REST API -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The first class names the scheme in 401 responses' WWW-Authenticate.
+        "core.api.authentication.BearerTokenAuthentication",
+        "core.api.authentication.LegacyTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Fail closed: a view that names no capability is open to nobody.
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleCapabilities"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")  # type: ignore[attr-defined]
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Modelgate API",
+    "DESCRIPTION": "Model registry, license compliance, approvals and audit ledger for open-weight AI models.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Served from our own static files: air-gapped sites have no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security (production) ----------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    if env_bool("USE_X_FORWARDED_PROTO", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Client IPs are taken from X-Forwarded-For only behind this many trusted proxies.
+MODELGATE_TRUSTED_PROXY_COUNT = env_int("MODELGATE_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+
+def _production_problems() -> list[str]:
+    problems = []
+    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY must be set to a random string of at least 50 characters (or SECRET_KEY_FILE)")
+    if DEBUG:
+        problems.append("DEBUG must be false")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must list the host names the app is served on, comma-separated")
+    return problems
+
+
+if PRODUCTION and (_problems := _production_problems()):
+    raise ImproperlyConfigured(
+        "Modelgate refuses to start with MODELGATE_ENV=production:\n  - " + "\n  - ".join(_problems)
+    )
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
