@@ -13,9 +13,12 @@ from core.serializers import AuditEventSerializer
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", help_text="Username, or 'system'")
     actor_id = django_filters.NumberFilter(field_name="actor_id")
-    action = django_filters.CharFilter(field_name="action", help_text="Exact event type, e.g. registry.model_version.imported")
-    action_prefix = django_filters.CharFilter(field_name="action", lookup_expr="startswith",
-                                              help_text="e.g. 'registry.' for every registry event")
+    action = django_filters.CharFilter(
+        field_name="action", help_text="Exact event type, e.g. registry.model_version.imported"
+    )
+    action_prefix = django_filters.CharFilter(
+        field_name="action", lookup_expr="startswith", help_text="e.g. 'registry.' for every registry event"
+    )
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 

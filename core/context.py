@@ -23,7 +23,8 @@ class AuditContext:
     client_ip: str = ""
 
 
-_current: ContextVar[AuditContext] = ContextVar("modelgate_audit_context", default=AuditContext())
+# AuditContext is a frozen dataclass, so sharing one default instance is safe.
+_current: ContextVar[AuditContext] = ContextVar("modelgate_audit_context", default=AuditContext())  # noqa: B039
 
 
 def current_audit_context() -> AuditContext:

@@ -11,8 +11,14 @@ class ApplicationError(Exception):
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

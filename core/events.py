@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_RANGES = {"core": range(1, 100), "registry": range(100, 200), "compliance": range(200, 300), "serving": range(300, 400)}
+_RANGES = {
+    "core": range(1, 100),
+    "registry": range(100, 200),
+    "compliance": range(200, 300),
+    "serving": range(300, 400),
+}
 
 
 @dataclass(frozen=True)

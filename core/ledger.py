@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import IO, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from core.context import current_audit_context
@@ -70,7 +70,7 @@ def audit_record(
     if not connection.in_atomic_block:
         raise AuditWriteOutsideTransaction(f"{event.name} must be recorded inside transaction.atomic()")
     target_ref = target if isinstance(target, Target) else Target.of(target)
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
     context = current_audit_context()
 
     _lock_ledger_head()
@@ -101,7 +101,9 @@ def audit_record(
 
 def audit_chain_verify(*, batch_size: int = 2000) -> ChainReport:
     """Recompute every hash from the first event to the head and report the first broken link."""
-    return verify_chain(event.chain_record() for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size))
+    return verify_chain(
+        event.chain_record() for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size)
+    )
 
 
 def audit_events_in_range(*, since: datetime | None, until: datetime | None) -> Iterator[AuditEvent]:
@@ -120,4 +122,3 @@ def audit_export_jsonl(*, since: datetime | None, until: datetime | None, out: I
         out.write(json.dumps(event.chain_record(), ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
     return count
-

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ def normalize_json(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ValueError("NaN and infinite numbers cannot be recorded in the audit ledger")
         return int(value) if value.is_integer() else value
     if isinstance(value, Mapping):
@@ -91,8 +92,9 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(records: Iterable[Mapping[str, Any]], *, anchor: str | None = GENESIS_HASH,
-                 start_sequence: int | None = 1) -> ChainReport:
+def verify_chain(
+    records: Iterable[Mapping[str, Any]], *, anchor: str | None = GENESIS_HASH, start_sequence: int | None = 1
+) -> ChainReport:
     """Walk ``records`` in order and stop at the first broken link.
 
     ``anchor`` is the hash the first record must point back to and ``start_sequence``
@@ -107,17 +109,23 @@ def verify_chain(records: Iterable[Mapping[str, Any]], *, anchor: str | None = G
     for record in records:
         sequence = record.get("sequence")
         if not isinstance(sequence, int) or isinstance(sequence, bool):
-            return ChainReport(checked, first, last, expected_prev, ChainBreak(None, f"record {checked + 1} has no integer sequence"))
+            return ChainReport(
+                checked, first, last, expected_prev, ChainBreak(None, f"record {checked + 1} has no integer sequence")
+            )
         if expected_sequence is not None and sequence != expected_sequence:
             problem = f"sequence {sequence} follows {last}: expected {expected_sequence} (an event is missing or was inserted)"
             return ChainReport(checked, first, last, expected_prev, ChainBreak(sequence, problem))
         if expected_prev is not None and record.get("prev_hash") != expected_prev:
-            problem = f"prev_hash {record.get('prev_hash')!r} does not match the previous event's hash {expected_prev!r}"
+            problem = (
+                f"prev_hash {record.get('prev_hash')!r} does not match the previous event's hash {expected_prev!r}"
+            )
             return ChainReport(checked, first, last, expected_prev, ChainBreak(sequence, problem))
         try:
             recomputed = event_hash(record)
         except (TypeError, ValueError) as exc:
-            return ChainReport(checked, first, last, expected_prev, ChainBreak(sequence, f"cannot be serialized: {exc}"))
+            return ChainReport(
+                checked, first, last, expected_prev, ChainBreak(sequence, f"cannot be serialized: {exc}")
+            )
         if record.get("hash") != recomputed:
             problem = f"content does not match its hash (stored {record.get('hash')!r}, recomputed {recomputed!r}): the event was altered"
             return ChainReport(checked, first, last, expected_prev, ChainBreak(sequence, problem))
@@ -152,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if report.broken:
         print(f"BROKEN at {report.broken} ({report.checked} events verified before it)")
         return 1
-    print(f"OK: {report.checked} events, sequence {report.first_sequence}..{report.last_sequence}, head {report.head_hash}")
+    print(
+        f"OK: {report.checked} events, sequence {report.first_sequence}..{report.last_sequence}, head {report.head_hash}"
+    )
     return 0
 
 

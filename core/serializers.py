@@ -11,6 +11,20 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     class Meta:
         model = AuditEvent
-        fields = ["sequence", "occurred_at", "actor", "actor_id", "action", "target_type", "target_id", "before",
-                  "after", "reason", "request_id", "client_ip", "prev_hash", "hash"]
+        fields = [
+            "sequence",
+            "occurred_at",
+            "actor",
+            "actor_id",
+            "action",
+            "target_type",
+            "target_id",
+            "before",
+            "after",
+            "reason",
+            "request_id",
+            "client_ip",
+            "prev_hash",
+            "hash",
+        ]
         read_only_fields = fields

@@ -29,7 +29,8 @@ PRODUCTION = MODELGATE_ENV == "production"
 
 DATA_DIR = Path(env_str("MODELGATE_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
 
-_DEV_SECRET_KEY = "django-insecure-modelgate-development-only-never-use-in-production"
+# Development only: production refuses to start with it (see _production_problems).
+_DEV_SECRET_KEY = "django-insecure-modelgate-development-only-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_secret("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
@@ -140,9 +141,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL")
 if PRODUCTION and not CELERY_BROKER_URL:
-    raise ImproperlyConfigured("CELERY_BROKER_URL is not set. Production needs Redis: CELERY_BROKER_URL=redis://HOST:6379/0")
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL is not set. Production needs Redis: CELERY_BROKER_URL=redis://HOST:6379/0"
+    )
 if CELERY_BROKER_URL and not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    raise ImproperlyConfigured(f"CELERY_BROKER_URL must be a redis:// or rediss:// URL, not {CELERY_BROKER_URL.split(':', 1)[0]!r}")
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL must be a redis:// or rediss:// URL, not {CELERY_BROKER_URL.split(':', 1)[0]!r}"
+    )
 # Without a broker, tasks run in the calling process: nothing else to install.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -46,8 +46,7 @@ class OrganizationAdmin(ServiceSavingAdmin, admin.ModelAdmin[Organization]):
 
 class VersionInline(admin.TabularInline[ModelVersion, Model]):
     model = ModelVersion
-    fields = ["revision", "source", "declared_license", "imported_at", "locked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("revision", "source", "declared_license", "imported_at", "locked_at")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -74,8 +73,7 @@ class ModelAdmin(ServiceSavingAdmin, admin.ModelAdmin[Model]):
 class LineageInline(admin.TabularInline[LineageLink, ModelVersion]):
     model = LineageLink
     fk_name = "child"
-    fields = ["relation", "relation_declared", "parent_ref", "parent_version"]
-    readonly_fields = fields
+    fields = readonly_fields = ("relation", "relation_declared", "parent_ref", "parent_version")
     extra = 0
     can_delete = False
 
@@ -85,8 +83,7 @@ class LineageInline(admin.TabularInline[LineageLink, ModelVersion]):
 
 class DocumentInline(admin.TabularInline[ModelVersionDocument, ModelVersion]):
     model = ModelVersionDocument
-    fields = ["path", "kind", "size", "sha256"]
-    readonly_fields = fields
+    fields = readonly_fields = ("path", "kind", "size", "sha256")
     extra = 0
     can_delete = False
 

@@ -51,7 +51,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         organization = self.get_object()
         data = _validated(OrganizationInputSerializer, request.data, partial=True)
         reason = data.pop("reason", "")
-        organization = services.organization_update(actor=request.user, organization=organization, reason=reason, **data)
+        organization = services.organization_update(
+            actor=request.user, organization=organization, reason=reason, **data
+        )
         return Response(OrganizationSerializer(organization).data)
 
 
@@ -119,15 +121,23 @@ class ModelVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         data = _validated(ImportRequestSerializer, request.data)
         if data["background"]:
             context = current_audit_context()
-            task = import_hf_model_task.apply_async(kwargs={
-                "repo_id": data["repo_id"], "revision": data.get("revision"),
-                "with_base_models": data["with_base_models"], "actor_id": request.user.pk,
-                "request_id": context.request_id, "client_ip": context.client_ip,
-            })
+            task = import_hf_model_task.apply_async(
+                kwargs={
+                    "repo_id": data["repo_id"],
+                    "revision": data.get("revision"),
+                    "with_base_models": data["with_base_models"],
+                    "actor_id": request.user.pk,
+                    "request_id": context.request_id,
+                    "client_ip": context.client_ip,
+                }
+            )
             return Response({"task_id": task.id, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
-        result = services.model_version_import(actor=request.user, repo_id=data["repo_id"],
-                                               revision=data.get("revision"),
-                                               with_base_models=data["with_base_models"])
+        result = services.model_version_import(
+            actor=request.user,
+            repo_id=data["repo_id"],
+            revision=data.get("revision"),
+            with_base_models=data["with_base_models"],
+        )
         version = selectors.model_version_detail().get(pk=result.version.pk)
         body = ModelVersionDetailSerializer(version).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -140,10 +150,11 @@ class ImportTaskApi(APIView):
 
     @extend_schema(responses={200: ImportTaskSerializer})
     def get(self, request: Request, task_id: str) -> Response:
-        result = AsyncResult(task_id)
+        result: AsyncResult[dict[str, Any]] = AsyncResult(task_id)
         body: dict[str, Any] = {"task_id": task_id, "status": result.state.lower()}
-        if result.successful():
-            body.update({k: v for k, v in (result.result or {}).items() if k in {"version_id", "error"}})
+        outcome = result.result
+        if result.successful() and isinstance(outcome, dict):
+            body.update({k: v for k, v in outcome.items() if k in {"version_id", "error"}})
         elif result.failed():
             body["error"] = {"code": "failed", "message": str(result.result)}
         return Response(body)

@@ -108,15 +108,18 @@ class ParsedVersion:
 def validate_repo_id(repo_id: Any) -> str:
     if not isinstance(repo_id, str) or not _HUB_ID.match(repo_id) or ".." in repo_id or "--" in repo_id:
         raise ApplicationError.for_field(
-            "repo_id", f"{repo_id!r} is not a Hub model id; expected 'namespace/name', e.g. meta-llama/Llama-3.1-8B")
+            "repo_id", f"{repo_id!r} is not a Hub model id; expected 'namespace/name', e.g. meta-llama/Llama-3.1-8B"
+        )
     return repo_id
 
 
 def decode_text_file(path: str, data: bytes, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise ApplicationError.for_field(
-            path, f"is larger than {max_bytes} bytes, the most an import reads (HF_IMPORT_MAX_TEXT_FILE_BYTES)",
-            code="file_too_large")
+            path,
+            f"is larger than {max_bytes} bytes, the most an import reads (HF_IMPORT_MAX_TEXT_FILE_BYTES)",
+            code="file_too_large",
+        )
     if b"\x00" in data:
         raise ApplicationError.for_field(path, "is binary, not text", code="binary_file")
     try:
@@ -136,15 +139,18 @@ def parse_front_matter(readme: str) -> dict[str, Any] | None:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ApplicationError.for_field("README.md", f"the card's YAML metadata is malformed{where}: {problem}",
-                                         code="malformed_card") from exc
+        raise ApplicationError.for_field(
+            "README.md", f"the card's YAML metadata is malformed{where}: {problem}", code="malformed_card"
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ApplicationError.for_field("README.md", "the card's YAML metadata must be a mapping of keys to values",
-                                         code="malformed_card")
+        raise ApplicationError.for_field(
+            "README.md", "the card's YAML metadata must be a mapping of keys to values", code="malformed_card"
+        )
     # Dates and other YAML-only types become strings so the metadata stays plain JSON.
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
 
 
 def _string_or_empty(metadata: dict[str, Any], key: str) -> str:
@@ -154,8 +160,9 @@ def _string_or_empty(metadata: dict[str, Any], key: str) -> str:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return " AND ".join(value) if key == "license" else ", ".join(value)
     if not isinstance(value, (str, int, float)):
-        raise ApplicationError.for_field(f"README.md:{key}", f"must be text, not {type(value).__name__}",
-                                         code="malformed_card")
+        raise ApplicationError.for_field(
+            f"README.md:{key}", f"must be text, not {type(value).__name__}", code="malformed_card"
+        )
     return str(value)
 
 
@@ -165,22 +172,27 @@ def _base_models(metadata: dict[str, Any], snapshot: Snapshot, tags: list[str]) 
         return []
     names = [raw] if isinstance(raw, str) else raw
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise ApplicationError.for_field("README.md:base_model", "must be a model id or a list of model ids",
-                                         code="malformed_card")
+        raise ApplicationError.for_field(
+            "README.md:base_model", "must be a model id or a list of model ids", code="malformed_card"
+        )
     for name in names:
         if not _HUB_ID.match(name):
-            raise ApplicationError.for_field("README.md:base_model", f"{name!r} is not a Hub model id",
-                                             code="malformed_card")
+            raise ApplicationError.for_field(
+                "README.md:base_model", f"{name!r} is not a Hub model id", code="malformed_card"
+            )
     if snapshot.repo_id in names:
-        raise ApplicationError.for_field("README.md:base_model", "a model cannot be its own base model",
-                                         code="malformed_card")
+        raise ApplicationError.for_field(
+            "README.md:base_model", "a model cannot be its own base model", code="malformed_card"
+        )
 
     declared = metadata.get("base_model_relation")
     if declared is not None:
         if not isinstance(declared, str) or declared.lower() not in _RELATIONS:
             raise ApplicationError.for_field(
                 "README.md:base_model_relation",
-                f"{declared!r} is not one of {', '.join(sorted(_RELATIONS))}", code="malformed_card")
+                f"{declared!r} is not one of {', '.join(sorted(_RELATIONS))}",
+                code="malformed_card",
+            )
         relation = _RELATIONS[declared.lower()]
         return [BaseModelRef(hub_id=name, relation=relation, declared=True) for name in dict.fromkeys(names)]
 
@@ -229,8 +241,11 @@ def parse_snapshot(snapshot: Snapshot, *, max_text_bytes: int) -> ParsedVersion:
     for path in snapshot.text_paths():
         data = snapshot.texts[path]
         text = decode_text_file(path, data, max_bytes=max_text_bytes)
-        documents.append(TextDocument(path=path, kind=_document_kind(path), text=text,
-                                      sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
+        documents.append(
+            TextDocument(
+                path=path, kind=_document_kind(path), text=text, sha256=hashlib.sha256(data).hexdigest(), size=len(data)
+            )
+        )
     by_kind = {doc.kind: doc for doc in documents}
 
     metadata: dict[str, Any] = {}
@@ -249,8 +264,9 @@ def parse_snapshot(snapshot: Snapshot, *, max_text_bytes: int) -> ParsedVersion:
         try:
             loaded = json.loads(by_kind["config"].text)
         except json.JSONDecodeError as exc:
-            raise ApplicationError.for_field("config.json", f"is not valid JSON: {exc.msg} at line {exc.lineno}",
-                                             code="malformed_config") from exc
+            raise ApplicationError.for_field(
+                "config.json", f"is not valid JSON: {exc.msg} at line {exc.lineno}", code="malformed_config"
+            ) from exc
         if not isinstance(loaded, dict):
             raise ApplicationError.for_field("config.json", "must be a JSON object", code="malformed_config")
         config = loaded

@@ -22,8 +22,9 @@ class Organization(models.Model):
     """A model provider, e.g. Meta or Mistral AI, known on the Hub by its namespace."""
 
     name = models.CharField(max_length=200, unique=True)
-    hub_namespace = models.CharField(max_length=96, unique=True, null=True, blank=True,
-                                     help_text="The Hugging Face namespace, e.g. meta-llama")
+    hub_namespace = models.CharField(
+        max_length=96, unique=True, null=True, blank=True, help_text="The Hugging Face namespace, e.g. meta-llama"
+    )
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -38,15 +39,20 @@ class Organization(models.Model):
 class Model(models.Model):
     """A model as its provider publishes it; what is pinned and approved is a ``ModelVersion``."""
 
-    hub_id = models.CharField(max_length=193, unique=True, validators=[hub_id_validator],
-                              help_text="e.g. meta-llama/Llama-3.1-8B-Instruct")
+    hub_id = models.CharField(
+        max_length=193, unique=True, validators=[hub_id_validator], help_text="e.g. meta-llama/Llama-3.1-8B-Instruct"
+    )
     provider = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="models")
     task = models.CharField(max_length=64, blank=True, help_text="Hub pipeline tag, e.g. text-generation")
     modalities = models.JSONField(default=list, blank=True, help_text="Any of: text, image, audio, video")
     parameter_count = models.PositiveBigIntegerField(null=True, blank=True)
     architecture = models.CharField(max_length=128, blank=True, help_text="e.g. LlamaForCausalLM")
-    training_compute_flops = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)],
-                                               help_text="Cumulative training compute in FLOPs, where known")
+    training_compute_flops = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Cumulative training compute in FLOPs, where known",
+    )
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,7 +85,9 @@ class ModelVersion(models.Model):
     revision = models.CharField(max_length=64, help_text="The commit sha the version is pinned to")
     source = models.CharField(max_length=20, choices=VersionSource.choices)
     files = models.JSONField(default=list, help_text="[{path, size, sha256, blob_id}] for every file in the revision")
-    card_metadata = models.JSONField(default=dict, blank=True, help_text="The model card's YAML front matter as imported")
+    card_metadata = models.JSONField(
+        default=dict, blank=True, help_text="The model card's YAML front matter as imported"
+    )
     tags = models.JSONField(default=list, blank=True)
     config = models.JSONField(null=True, blank=True, help_text="config.json as imported")
     declared_license = models.CharField(max_length=100, blank=True, help_text="The card's license: tag, e.g. llama3.1")
@@ -90,8 +98,9 @@ class ModelVersion(models.Model):
     license_sha256 = models.CharField(max_length=64, blank=True)
     import_warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -102,10 +111,6 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.hub_id}@{self.revision[:12]}"
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and self.pk is not None:
@@ -118,6 +123,10 @@ class ModelVersion(models.Model):
         if self.is_locked:
             raise ModelVersionLocked(f"{self} is referenced by an approval and cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
 
 class ModelVersionDocument(models.Model):
@@ -161,8 +170,9 @@ class LineageLink(models.Model):
         default=True, help_text="False when the card did not say and the relation was inferred at import"
     )
     parent_ref = models.CharField(max_length=300, help_text="The base model as declared, e.g. meta-llama/Llama-3.1-8B")
-    parent_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="derived_links")
+    parent_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="derived_links"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,8 +15,10 @@ def model_list() -> QuerySet[Model]:
     return Model.objects.select_related("provider").annotate(version_count=Count("versions")).order_by("hub_id")
 
 
-def _lineage_prefetch() -> Prefetch[LineageLink]:
-    return Prefetch("base_links", queryset=LineageLink.objects.select_related("parent_version__model").order_by("parent_ref"))
+def _lineage_prefetch() -> Prefetch[str]:
+    return Prefetch(
+        "base_links", queryset=LineageLink.objects.select_related("parent_version__model").order_by("parent_ref")
+    )
 
 
 def model_version_list() -> QuerySet[ModelVersion]:

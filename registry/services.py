@@ -15,16 +15,23 @@ from registry import events
 from registry.cards import ParsedVersion, parse_snapshot, validate_repo_id
 from registry.models import (
     LineageLink,
+    Modality,
     Model,
     ModelVersion,
     ModelVersionDocument,
-    Modality,
     Organization,
 )
 from registry.snapshots import HubSource, LocalSnapshotSource, SnapshotSource
 
 MAX_BASE_MODEL_DEPTH = 5
-MODEL_EDITABLE_FIELDS = ("task", "modalities", "parameter_count", "architecture", "training_compute_flops", "description")
+MODEL_EDITABLE_FIELDS = (
+    "task",
+    "modalities",
+    "parameter_count",
+    "architecture",
+    "training_compute_flops",
+    "description",
+)
 
 
 def _acting_user(actor: Actor) -> Any:
@@ -34,7 +41,9 @@ def _acting_user(actor: Actor) -> Any:
 # --- Organizations --------------------------------------------------------------
 
 
-def organization_create(*, actor: Actor, name: str, hub_namespace: str | None = None, website: str = "") -> Organization:
+def organization_create(
+    *, actor: Actor, name: str, hub_namespace: str | None = None, website: str = ""
+) -> Organization:
     """Add a model provider."""
     with transaction.atomic():
         if Organization.objects.filter(name=name).exists():
@@ -42,8 +51,9 @@ def organization_create(*, actor: Actor, name: str, hub_namespace: str | None = 
         if hub_namespace and Organization.objects.filter(hub_namespace=hub_namespace).exists():
             raise ConflictError.for_field("hub_namespace", f"{hub_namespace!r} belongs to another organization")
         organization = Organization.objects.create(name=name, hub_namespace=hub_namespace or None, website=website)
-        audit_record(event=events.ORGANIZATION_CREATED, actor=actor, target=organization,
-                     after=_organization_state(organization))
+        audit_record(
+            event=events.ORGANIZATION_CREATED, actor=actor, target=organization, after=_organization_state(organization)
+        )
     return organization
 
 
@@ -65,8 +75,14 @@ def organization_update(*, actor: Actor, organization: Organization, reason: str
                 organization.save(update_fields=[*changes, "updated_at"])
         except IntegrityError as exc:
             raise ConflictError("another organization has that name or namespace") from exc
-        audit_record(event=events.ORGANIZATION_UPDATED, actor=actor, target=organization, before=before,
-                     after=_organization_state(organization), reason=reason)
+        audit_record(
+            event=events.ORGANIZATION_UPDATED,
+            actor=actor,
+            target=organization,
+            before=before,
+            after=_organization_state(organization),
+            reason=reason,
+        )
     return organization
 
 
@@ -168,7 +184,9 @@ def model_version_import(
     warnings = list(root.warnings)
     if not with_base_models:
         missing = [link.parent_ref for link in version.base_links.all() if link.parent_version_id is None]
-        warnings.extend(f"base_model: {ref} is not in the registry; import it with --with-base-models" for ref in missing)
+        warnings.extend(
+            f"base_model: {ref} is not in the registry; import it with --with-base-models" for ref in missing
+        )
     return ImportResult(version=version, created=created, base_versions=bases, warnings=warnings)
 
 
@@ -183,7 +201,8 @@ def _fetch_missing_bases(root: ParsedVersion, *, max_bytes: int) -> list[ParsedV
             continue
         if depth > MAX_BASE_MODEL_DEPTH:
             raise ApplicationError.for_field(
-                "with_base_models", f"the lineage is deeper than {MAX_BASE_MODEL_DEPTH} levels at {hub_id}")
+                "with_base_models", f"the lineage is deeper than {MAX_BASE_MODEL_DEPTH} levels at {hub_id}"
+            )
         seen.add(hub_id)
         parsed = parse_snapshot(hub.fetch(hub_id, None), max_text_bytes=max_bytes)
         fetched.append(parsed)
@@ -220,15 +239,24 @@ def _record_version(parsed: ParsedVersion, *, actor: Actor) -> tuple[ModelVersio
         audit_record(event=events.MODEL_CREATED, actor=actor, target=model, after=_model_state(model))
     else:
         # A new revision fills facts nobody has recorded yet; it never overwrites an officer's correction.
-        filled = {name: getattr(parsed, name) for name in ("task", "modalities", "parameter_count", "architecture")
-                  if not getattr(model, name) and getattr(parsed, name)}
+        filled = {
+            name: getattr(parsed, name)
+            for name in ("task", "modalities", "parameter_count", "architecture")
+            if not getattr(model, name) and getattr(parsed, name)
+        }
         if filled:
             before = {name: getattr(model, name) for name in filled}
             for name, value in filled.items():
                 setattr(model, name, value)
             model.save(update_fields=[*filled, "updated_at"])
-            audit_record(event=events.MODEL_UPDATED, actor=actor, target=model, before=before, after=filled,
-                         reason=f"filled from the import of revision {parsed.revision}")
+            audit_record(
+                event=events.MODEL_UPDATED,
+                actor=actor,
+                target=model,
+                before=before,
+                after=filled,
+                reason=f"filled from the import of revision {parsed.revision}",
+            )
 
     license_document = parsed.license_document
     version = ModelVersion.objects.create(
@@ -249,23 +277,37 @@ def _record_version(parsed: ParsedVersion, *, actor: Actor) -> tuple[ModelVersio
         imported_by=_acting_user(actor),
     )
     ModelVersionDocument.objects.bulk_create(
-        ModelVersionDocument(version=version, path=doc.path, kind=doc.kind, sha256=doc.sha256, size=doc.size, text=doc.text)
+        ModelVersionDocument(
+            version=version, path=doc.path, kind=doc.kind, sha256=doc.sha256, size=doc.size, text=doc.text
+        )
         for doc in parsed.documents
     )
-    audit_record(event=events.MODEL_VERSION_IMPORTED, actor=actor, target=version, after=_version_state(version, parsed))
+    audit_record(
+        event=events.MODEL_VERSION_IMPORTED, actor=actor, target=version, after=_version_state(version, parsed)
+    )
 
     for ref in parsed.base_models:
         parent = _latest_version_of(ref.hub_id)
-        link = LineageLink.objects.create(child=version, relation=ref.relation, relation_declared=ref.declared,
-                                          parent_ref=ref.hub_id, parent_version=parent)
+        link = LineageLink.objects.create(
+            child=version,
+            relation=ref.relation,
+            relation_declared=ref.declared,
+            parent_ref=ref.hub_id,
+            parent_version=parent,
+        )
         audit_record(event=events.LINEAGE_LINKED, actor=actor, target=link, after=_link_state(link))
 
     # Versions that named this model as their base before it was registered now point at it.
     for link in LineageLink.objects.select_for_update().filter(parent_ref=parsed.repo_id, parent_version__isnull=True):
         link.parent_version = version
         link.save(update_fields=["parent_version"])
-        audit_record(event=events.LINEAGE_RESOLVED, actor=actor, target=link, before={"parent_version": None},
-                     after={"parent_version": version.pk})
+        audit_record(
+            event=events.LINEAGE_RESOLVED,
+            actor=actor,
+            target=link,
+            before={"parent_version": None},
+            after={"parent_version": version.pk},
+        )
     return version, True
 
 
@@ -274,8 +316,11 @@ def _latest_version_of(hub_id: str) -> ModelVersion | None:
 
 
 def _model_state(model: Model) -> dict[str, Any]:
-    return {"hub_id": model.hub_id, "provider": model.provider_id,
-            **{name: getattr(model, name) for name in MODEL_EDITABLE_FIELDS}}
+    return {
+        "hub_id": model.hub_id,
+        "provider": model.provider_id,
+        **{name: getattr(model, name) for name in MODEL_EDITABLE_FIELDS},
+    }
 
 
 def _version_state(version: ModelVersion, parsed: ParsedVersion) -> dict[str, Any]:
@@ -293,8 +338,13 @@ def _version_state(version: ModelVersion, parsed: ParsedVersion) -> dict[str, An
 
 
 def _link_state(link: LineageLink) -> dict[str, Any]:
-    return {"child": link.child_id, "relation": link.relation, "relation_declared": link.relation_declared,
-            "parent_ref": link.parent_ref, "parent_version": link.parent_version_id}
+    return {
+        "child": link.child_id,
+        "relation": link.relation,
+        "relation_declared": link.relation_declared,
+        "parent_ref": link.parent_ref,
+        "parent_version": link.parent_version_id,
+    }
 
 
 # --- Locking ----------------------------------------------------------------------
@@ -308,6 +358,11 @@ def model_version_lock(*, actor: Actor, version: ModelVersion, reason: str) -> M
             return version
         version.locked_at = timezone.now()
         version.save(update_fields=["locked_at"])
-        audit_record(event=events.MODEL_VERSION_LOCKED, actor=actor, target=version,
-                     after={"locked_at": version.locked_at}, reason=reason)
+        audit_record(
+            event=events.MODEL_VERSION_LOCKED,
+            actor=actor,
+            target=version,
+            after={"locked_at": version.locked_at},
+            reason=reason,
+        )
     return version

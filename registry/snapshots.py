@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status  # type: ignore[attr-defined]
+
 from core.errors import ApplicationError, NotFoundError, UpstreamError
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -75,14 +79,6 @@ class HubSource:
         self.max_text_bytes = max_text_bytes
 
     def fetch(self, repo_id: str, revision: str | None) -> Snapshot:
-        from huggingface_hub import HfApi
-        from huggingface_hub.errors import (
-            GatedRepoError,
-            HfHubHTTPError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-
         api = HfApi(endpoint=self.endpoint, token=self.token or False)
         try:
             info = api.model_info(repo_id, revision=revision, files_metadata=True, timeout=self.timeout)
@@ -90,17 +86,21 @@ class HubSource:
             raise NotFoundError.for_field("revision", f"{revision!r} does not exist in {repo_id}") from exc
         except GatedRepoError as exc:
             raise UpstreamError.for_field(
-                "repo_id", f"{repo_id} is gated: accept its terms on the Hub and set HF_TOKEN to a token with access",
-                code="hub_gated") from exc
+                "repo_id",
+                f"{repo_id} is gated: accept its terms on the Hub and set HF_TOKEN to a token with access",
+                code="hub_gated",
+            ) from exc
         except RepositoryNotFoundError as exc:
             raise NotFoundError.for_field(
-                "repo_id", f"no model {repo_id!r} on the Hub (or it is private and HF_TOKEN has no access)") from exc
+                "repo_id", f"no model {repo_id!r} on the Hub (or it is private and HF_TOKEN has no access)"
+            ) from exc
         except HfHubHTTPError as exc:
             raise UpstreamError(f"the Hub refused model_info for {repo_id}: {exc}") from exc
         except Exception as exc:  # connection errors come from httpx and differ by version
             raise UpstreamError(
                 f"cannot reach the Hub at {self.endpoint} ({type(exc).__name__}: {exc}); "
-                "for an air-gapped site import from a snapshot directory (--from-dir)") from exc
+                "for an air-gapped site import from a snapshot directory (--from-dir)"
+            ) from exc
 
         if not info.sha or not FULL_SHA.match(info.sha):
             raise UpstreamError(f"the Hub returned no commit sha for {repo_id}@{revision or 'main'}")
@@ -127,13 +127,12 @@ class HubSource:
         )
 
     def _download(self, repo_id: str, sha: str, path: str) -> bytes:
-        from huggingface_hub import hf_hub_url
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
-
         url = hf_hub_url(repo_id, path, revision=sha, endpoint=self.endpoint)
         headers = build_hf_headers(token=self.token or False)
         try:
-            with get_session().stream("GET", url, headers=headers, timeout=self.timeout, follow_redirects=True) as response:
+            with get_session().stream(
+                "GET", url, headers=headers, timeout=self.timeout, follow_redirects=True
+            ) as response:
                 hf_raise_for_status(response)
                 chunks: list[bytes] = []
                 received = 0
@@ -197,15 +196,18 @@ class LocalSnapshotSource:
         if requested:
             if not FULL_SHA.match(requested):
                 raise ApplicationError.for_field(
-                    "revision", f"{requested!r} is not a full commit sha; a snapshot directory must be pinned to one")
+                    "revision", f"{requested!r} is not a full commit sha; a snapshot directory must be pinned to one"
+                )
             if recorded and recorded != requested:
                 raise ApplicationError.for_field(
-                    "revision", f"{requested} differs from the commit {recorded} recorded in the directory")
+                    "revision", f"{requested} differs from the commit {recorded} recorded in the directory"
+                )
             return requested
         if recorded:
             return recorded
         raise ApplicationError.for_field(
-            "revision", "cannot tell which commit the directory holds; pass --revision <40-character commit sha>")
+            "revision", "cannot tell which commit the directory holds; pass --revision <40-character commit sha>"
+        )
 
 
 def _is_hidden(path: Path, root: Path) -> bool:

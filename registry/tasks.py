@@ -12,15 +12,22 @@ from registry.services import model_version_import
 
 @shared_task(bind=True, autoretry_for=(UpstreamError,), retry_backoff=True, max_retries=3)
 def import_hf_model_task(
-    self: Any, *, repo_id: str, revision: str | None, with_base_models: bool, actor_id: int | None,
-    request_id: str = "", client_ip: str = "",
+    self: Any,
+    *,
+    repo_id: str,
+    revision: str | None,
+    with_base_models: bool,
+    actor_id: int | None,
+    request_id: str = "",
+    client_ip: str = "",
 ) -> dict[str, Any]:
     """Run ``model_version_import`` from the Hub in a worker; a refused import is a result, not a retry."""
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id is not None else None
     with audit_context(request_id=request_id or self.request.id, client_ip=client_ip):
         try:
-            result = model_version_import(actor=actor, repo_id=repo_id, revision=revision,
-                                          with_base_models=with_base_models)
+            result = model_version_import(
+                actor=actor, repo_id=repo_id, revision=revision, with_base_models=with_base_models
+            )
         except UpstreamError:
             raise
         except ApplicationError as exc:

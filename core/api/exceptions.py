@@ -1,6 +1,6 @@
 """One error body for the whole API::
 
-    {"error": {"code": "invalid", "message": "...", "fields": {"field": ["problem"]}}}
+{"error": {"code": "invalid", "message": "...", "fields": {"field": ["problem"]}}}
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.http_status)
     if isinstance(exc, RequestDataTooBig):
-        return Response(_body("too_large", "The request body is larger than this server accepts."),
-                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return Response(
+            _body("too_large", "The request body is larger than this server accepts."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

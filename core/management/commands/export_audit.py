@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,9 +17,11 @@ def _moment(option: str, value: str | None) -> datetime | None:
     if moment is None:
         day = parse_date(value)
         if day is None:
-            raise CommandError(f"{option}: {value!r} is not a date (2026-01-31) or an ISO 8601 time (2026-01-31T12:00:00Z)")
+            raise CommandError(
+                f"{option}: {value!r} is not a date (2026-01-31) or an ISO 8601 time (2026-01-31T12:00:00Z)"
+            )
         moment = datetime(day.year, day.month, day.day)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
 class Command(BaseCommand):

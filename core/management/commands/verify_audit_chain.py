@@ -14,10 +14,14 @@ class Command(BaseCommand):
         report = audit_chain_verify()
         if report.broken is not None:
             raise CommandError(
-                f"audit chain BROKEN at {report.broken} ({report.checked} events verified before it)", returncode=1)
+                f"audit chain BROKEN at {report.broken} ({report.checked} events verified before it)", returncode=1
+            )
         if report.checked == 0:
             self.stdout.write("audit chain OK: the ledger is empty")
             return
-        self.stdout.write(self.style.SUCCESS(
-            f"audit chain OK: {report.checked} events, #{report.first_sequence}..#{report.last_sequence}, "
-            f"head {report.head_hash}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"audit chain OK: {report.checked} events, #{report.first_sequence}..#{report.last_sequence}, "
+                f"head {report.head_hash}"
+            )
+        )
