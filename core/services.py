@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from core import events
 from core.errors import ApplicationError, ConflictError
@@ -63,3 +64,18 @@ def user_role_revoke(*, actor: Actor, user: User, role: Role, reason: str = "") 
         user.groups.remove(group)
         audit_record(event=events.ROLE_REVOKED, actor=actor, target=user, before={"role": role.value}, reason=reason)
     forget_capabilities(user)
+
+
+def api_token_issue(*, actor: Actor, user: User, reason: str = "") -> str:
+    """Issue a management API token for ``user``, replacing any earlier one; returns the key (shown once)."""
+    with transaction.atomic():
+        replaced = Token.objects.filter(user=user).delete()[0] > 0
+        token = Token.objects.create(user=user)
+        audit_record(
+            event=events.API_TOKEN_ISSUED,
+            actor=actor,
+            target=user,
+            after={"token_prefix": token.key[:6], "replaced_earlier_token": replaced},
+            reason=reason,
+        )
+    return str(token.key)
