@@ -40,8 +40,24 @@ class Target:
 
 
 def to_json_value(value: Any) -> Any:
-    """Make ``value`` plain JSON as the ledger stores it (dates, decimals and UUIDs become strings)."""
-    return normalize_json(json.loads(json.dumps(value, cls=DjangoJSONEncoder, allow_nan=False)))
+    """Make ``value`` plain JSON as the ledger stores it (dates, decimals and UUIDs become strings).
+
+    NUL characters are refused on every database because PostgreSQL cannot store them.
+    """
+    plain = normalize_json(json.loads(json.dumps(value, cls=DjangoJSONEncoder, allow_nan=False)))
+    if _holds_nul(plain):
+        raise ValueError("audit events cannot hold NUL characters")
+    return plain
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _lock_ledger_head() -> None:
@@ -69,6 +85,8 @@ def audit_record(
     """
     if not connection.in_atomic_block:
         raise AuditWriteOutsideTransaction(f"{event.name} must be recorded inside transaction.atomic()")
+    if "\x00" in reason:
+        raise ValueError("audit events cannot hold NUL characters")
     target_ref = target if isinstance(target, Target) else Target.of(target)
     user = actor if isinstance(actor, User) and actor.is_authenticated else None
     context = current_audit_context()

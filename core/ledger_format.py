@@ -141,9 +141,12 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
-                yield json.loads(line)
+                record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"line {number} is not valid JSON: {exc.msg}") from exc
+            if not isinstance(record, dict):
+                raise ValueError(f"line {number} is not a JSON object")
+            yield record
 
 
 def main(argv: list[str] | None = None) -> int:

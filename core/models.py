@@ -21,6 +21,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLedgerIsAppendOnly("audit events cannot be updated")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        # update_conflicts turns the INSERT into an upsert over existing events.
+        if kwargs.get("update_conflicts") or (len(args) > 2 and args[2]):
+            raise AuditLedgerIsAppendOnly("audit events cannot be updated")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class AuditEvent(models.Model):
     """One link of the tamper-evident audit chain.
@@ -62,8 +68,15 @@ class AuditEvent(models.Model):
         return f"#{self.sequence} {self.action} {self.target_type}:{self.target_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        # A fresh instance carrying an existing pk would otherwise UPDATE that row.
+        if (
+            not self._state.adding
+            or self.pk is not None
+            or kwargs.get("force_update")
+            or kwargs.get("update_fields") is not None
+        ):
             raise AuditLedgerIsAppendOnly("audit events cannot be updated")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_user_create_records_the_account_and_each_role(officer: User) -> None:
     # when
-    user = user_create(actor=officer, username="rita", password="a long passphrase 123",
-                       roles=[Role.APPROVER_LEGAL, Role.AUDITOR])
+    user = user_create(
+        actor=officer, username="rita", password="a long passphrase 123", roles=[Role.APPROVER_LEGAL, Role.AUDITOR]
+    )
     # then
     actions = list(AuditEvent.objects.filter(target_id=str(user.pk)).values_list("action", "after"))
     assert actions == [
@@ -74,3 +75,13 @@ def test_issue_api_token_prints_a_working_bearer_token_and_replaces_the_old_one(
 def test_issue_api_token_for_unknown_user_names_it() -> None:
     with pytest.raises(CommandError, match="no active user named 'ghost'"):
         call_command("issue_api_token", "ghost")
+
+
+def test_verify_audit_chain_with_a_recorded_head_that_vanished_fails(officer: User) -> None:
+    # given a head hash that an auditor recorded earlier, and a chain that no longer holds it
+    head = AuditEvent.objects.order_by("-sequence").values_list("hash", flat=True).first()
+    call_command("verify_audit_chain", "--expect-head", head, stdout=StringIO())
+    # when / then
+    with pytest.raises(CommandError, match="no longer in the chain") as failure:
+        call_command("verify_audit_chain", "--expect-head", "f" * 64, stdout=StringIO())
+    assert failure.value.returncode == 1

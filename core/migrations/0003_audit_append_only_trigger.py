@@ -28,12 +28,13 @@ DROP FUNCTION IF EXISTS modelgate_audit_event_append_only();
 
 def create_trigger(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: the % in the RAISE format string is not a query placeholder.
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -31,18 +31,35 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch) -> FakeHub:
 def registry_rows(db: None) -> Registry:
     """An organization, two models, a base version and a fine-tune linked to it, and one audit event."""
     organization = Organization.objects.create(name="Acme AI", hub_namespace="acme", website="https://acme.example")
-    base_model = Model.objects.create(hub_id="acme/base-7b", provider=organization, task="text-generation",
-                                      modalities=["text"], parameter_count=7_000_000_000)
-    model = Model.objects.create(hub_id="acme/chat-7b", provider=organization, task="text-generation",
-                                 modalities=["text"], parameter_count=7_000_000_000, training_compute_flops=1e23)
-    base_version = ModelVersion.objects.create(model=base_model, revision="1" * 40, source="hub",
-                                               declared_license="apache-2.0")
+    base_model = Model.objects.create(
+        hub_id="acme/base-7b",
+        provider=organization,
+        task="text-generation",
+        modalities=["text"],
+        parameter_count=7_000_000_000,
+    )
+    model = Model.objects.create(
+        hub_id="acme/chat-7b",
+        provider=organization,
+        task="text-generation",
+        modalities=["text"],
+        parameter_count=7_000_000_000,
+        training_compute_flops=1e23,
+    )
+    base_version = ModelVersion.objects.create(
+        model=base_model, revision="1" * 40, source="hub", declared_license="apache-2.0"
+    )
     version = ModelVersion.objects.create(model=model, revision="2" * 40, source="hub", declared_license="apache-2.0")
-    LineageLink.objects.create(child=version, relation="fine_tune", parent_ref=base_model.hub_id,
-                               parent_version=base_version)
+    LineageLink.objects.create(
+        child=version, relation="fine_tune", parent_ref=base_model.hub_id, parent_version=base_version
+    )
     with transaction.atomic():
-        event = audit_record(event=registry_events.ORGANIZATION_CREATED, actor=None, target=organization,
-                             after={"name": organization.name})
+        event = audit_record(
+            event=registry_events.ORGANIZATION_CREATED,
+            actor=None,
+            target=organization,
+            after={"name": organization.name},
+        )
     return Registry(organization=organization, model=model, version=version, base_version=base_version, event=event)
 
 

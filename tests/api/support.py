@@ -90,40 +90,53 @@ class Op:
         return self.key
 
 
-def _op(key: str, method: str, path: Callable[[Registry], str], capability: Capability | None, granted: int,
-        body: dict[str, Any] | None = None) -> Op:
-    return Op(key, method, path, capability, granted, body)
-
-
 VIEW = Capability.REGISTRY_VIEW
 MANAGE = Capability.REGISTRY_MANAGE
 AUDIT = Capability.AUDIT_VIEW
 
 OPS: list[Op] = [
-    _op("organizations.list", "GET", lambda r: f"{V1}/organizations/", VIEW, 200),
-    _op("organizations.detail", "GET", lambda r: f"{V1}/organizations/{r.organization.pk}/", VIEW, 200),
-    _op("organizations.create", "POST", lambda r: f"{V1}/organizations/", MANAGE, 201,
-        {"name": "Newco", "hub_namespace": "newco", "website": "https://newco.example"}),
-    _op("organizations.update", "PATCH", lambda r: f"{V1}/organizations/{r.organization.pk}/", MANAGE, 200,
-        {"website": "https://acme.example/ai", "reason": "moved"}),
-    _op("models.list", "GET", lambda r: f"{V1}/models/", VIEW, 200),
-    _op("models.detail", "GET", lambda r: f"{V1}/models/{r.model.pk}/", VIEW, 200),
+    Op("organizations.list", "GET", lambda r: f"{V1}/organizations/", VIEW, 200),
+    Op("organizations.detail", "GET", lambda r: f"{V1}/organizations/{r.organization.pk}/", VIEW, 200),
+    Op(
+        "organizations.create",
+        "POST",
+        lambda r: f"{V1}/organizations/",
+        MANAGE,
+        201,
+        {"name": "Newco", "hub_namespace": "newco", "website": "https://newco.example"},
+    ),
+    Op(
+        "organizations.update",
+        "PATCH",
+        lambda r: f"{V1}/organizations/{r.organization.pk}/",
+        MANAGE,
+        200,
+        {"website": "https://acme.example/ai", "reason": "moved"},
+    ),
+    Op("models.list", "GET", lambda r: f"{V1}/models/", VIEW, 200),
+    Op("models.detail", "GET", lambda r: f"{V1}/models/{r.model.pk}/", VIEW, 200),
     # Models are created by imports only: whoever may write gets 405, everyone else 403.
-    _op("models.create", "POST", lambda r: f"{V1}/models/", MANAGE, 405, {"hub_id": "acme/other"}),
-    _op("models.update", "PATCH", lambda r: f"{V1}/models/{r.model.pk}/", MANAGE, 200,
-        {"training_compute_flops": 2e23, "reason": "from the technical report"}),
-    _op("versions.list", "GET", lambda r: f"{V1}/versions/", VIEW, 200),
-    _op("versions.detail", "GET", lambda r: f"{V1}/versions/{r.version.pk}/", VIEW, 200),
-    _op("versions.create", "POST", lambda r: f"{V1}/versions/", MANAGE, 201, {"repo_id": "acme/new-model"}),
+    Op("models.create", "POST", lambda r: f"{V1}/models/", MANAGE, 405, {"hub_id": "acme/other"}),
+    Op(
+        "models.update",
+        "PATCH",
+        lambda r: f"{V1}/models/{r.model.pk}/",
+        MANAGE,
+        200,
+        {"training_compute_flops": 2e23, "reason": "from the technical report"},
+    ),
+    Op("versions.list", "GET", lambda r: f"{V1}/versions/", VIEW, 200),
+    Op("versions.detail", "GET", lambda r: f"{V1}/versions/{r.version.pk}/", VIEW, 200),
+    Op("versions.create", "POST", lambda r: f"{V1}/versions/", MANAGE, 201, {"repo_id": "acme/new-model"}),
     # Versions never change after import.
-    _op("versions.update", "PATCH", lambda r: f"{V1}/versions/{r.version.pk}/", MANAGE, 405, {"revision": "main"}),
-    _op("audit-events.list", "GET", lambda r: f"{V1}/audit-events/", AUDIT, 200),
-    _op("audit-events.detail", "GET", lambda r: f"{V1}/audit-events/{r.event.sequence}/", AUDIT, 200),
+    Op("versions.update", "PATCH", lambda r: f"{V1}/versions/{r.version.pk}/", MANAGE, 405, {"revision": "main"}),
+    Op("audit-events.list", "GET", lambda r: f"{V1}/audit-events/", AUDIT, 200),
+    Op("audit-events.detail", "GET", lambda r: f"{V1}/audit-events/{r.event.sequence}/", AUDIT, 200),
     # The ledger is written by the platform alone: no role, not even a superuser, may write it.
-    _op("audit-events.create", "POST", lambda r: f"{V1}/audit-events/", None, 403, {"action": "x"}),
-    _op("audit-events.update", "PATCH", lambda r: f"{V1}/audit-events/{r.event.sequence}/", None, 403, {"reason": "x"}),
-    _op("import-tasks.detail", "GET", lambda r: f"{V1}/import-tasks/x/", MANAGE, 200),
-    _op("import-tasks.create", "POST", lambda r: f"{V1}/import-tasks/x/", None, 403, {}),
+    Op("audit-events.create", "POST", lambda r: f"{V1}/audit-events/", None, 403, {"action": "x"}),
+    Op("audit-events.update", "PATCH", lambda r: f"{V1}/audit-events/{r.event.sequence}/", None, 403, {"reason": "x"}),
+    Op("import-tasks.detail", "GET", lambda r: f"{V1}/import-tasks/x/", MANAGE, 200),
+    Op("import-tasks.create", "POST", lambda r: f"{V1}/import-tasks/x/", None, 403, {}),
 ]
 OPS_BY_KEY = {op.key: op for op in OPS}
 

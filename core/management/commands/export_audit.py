@@ -13,9 +13,12 @@ from core.ledger import audit_export_jsonl
 def _moment(option: str, value: str | None) -> datetime | None:
     if value is None:
         return None
-    moment = parse_datetime(value)
+    try:
+        moment = parse_datetime(value)
+        day = parse_date(value) if moment is None else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+        moment = day = None
     if moment is None:
-        day = parse_date(value)
         if day is None:
             raise CommandError(
                 f"{option}: {value!r} is not a date (2026-01-31) or an ISO 8601 time (2026-01-31T12:00:00Z)"
