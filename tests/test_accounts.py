@@ -79,6 +79,7 @@ def test_issue_api_token_for_unknown_user_names_it() -> None:
 
 def test_verify_audit_chain_with_a_recorded_head_that_vanished_fails(officer: User) -> None:
     # given a head hash that an auditor recorded earlier, and a chain that no longer holds it
+    user_role_assign(actor=officer, user=officer, role=Role.AUDITOR)
     head = AuditEvent.objects.order_by("-sequence").values_list("hash", flat=True).first()
     call_command("verify_audit_chain", "--expect-head", head, stdout=StringIO())
     # when / then
