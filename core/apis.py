@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework import mixins, viewsets
 
+from core.api.filters import IdFilter, UtcIsoDateTimeFilter
 from core.api.pagination import SequenceCursorPagination
 from core.models import AuditEvent
 from core.roles import Capability
@@ -12,15 +13,15 @@ from core.serializers import AuditEventSerializer
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", help_text="Username, or 'system'")
-    actor_id = django_filters.NumberFilter(field_name="actor_id")
+    actor_id = IdFilter(field_name="actor_id")
     action = django_filters.CharFilter(
         field_name="action", help_text="Exact event type, e.g. registry.model_version.imported"
     )
     action_prefix = django_filters.CharFilter(
         field_name="action", lookup_expr="startswith", help_text="e.g. 'registry.' for every registry event"
     )
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

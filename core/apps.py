@@ -7,3 +7,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import events  # noqa: F401  (registers the event types)
+        from core.api import schema  # noqa: F401  (registers the OpenAPI auth extensions)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 
 class ApplicationError(Exception):
@@ -27,7 +27,7 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
     @classmethod
-    def for_field(cls, field: str, problem: str, **kwargs: Any) -> ApplicationError:
+    def for_field(cls, field: str, problem: str, **kwargs: Any) -> Self:
         return cls(f"{field}: {problem}", fields={field: [problem]}, **kwargs)
 
     def __str__(self) -> str:

@@ -60,7 +60,7 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _lock_ledger_head() -> None:
+def audit_ledger_lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Held until the surrounding transaction ends, so events are chained in commit order.
@@ -91,7 +91,7 @@ def audit_record(
     user = actor if isinstance(actor, User) and actor.is_authenticated else None
     context = current_audit_context()
 
-    _lock_ledger_head()
+    audit_ledger_lock()
     head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
     sequence, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
     # Microseconds are what both PostgreSQL and SQLite store, so the hash survives a round trip.

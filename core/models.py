@@ -69,9 +69,10 @@ class AuditEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A fresh instance carrying an existing pk would otherwise UPDATE that row.
+        primary_key: object = self.pk  # typed as always set, but None on an unsaved event
         if (
             not self._state.adding
-            or self.pk is not None
+            or primary_key is not None
             or kwargs.get("force_update")
             or kwargs.get("update_fields") is not None
         ):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -37,6 +38,7 @@ class OrganizationAdmin(ServiceSavingAdmin, admin.ModelAdmin[Organization]):
     view_capability = Capability.REGISTRY_VIEW
     manage_capability = Capability.REGISTRY_MANAGE
     editable_fields = ("name", "hub_namespace", "website")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "hub_namespace", "website", "created_at"]
     search_fields = ["name", "hub_namespace"]
 
@@ -73,7 +75,7 @@ class ModelAdmin(ServiceSavingAdmin, admin.ModelAdmin[Model]):
 class LineageInline(admin.TabularInline[LineageLink, ModelVersion]):
     model = LineageLink
     fk_name = "child"
-    fields = readonly_fields = ("relation", "relation_declared", "parent_ref", "parent_version")
+    fields = readonly_fields = ("relation", "relation_declared", "parent_ref", "parent_hub_id", "parent_version")
     extra = 0
     can_delete = False
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import IdFilter
 from core.context import current_audit_context
 from core.roles import Capability
 from registry import selectors, services
@@ -58,7 +59,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
 
 class ModelFilter(django_filters.FilterSet):
-    provider = django_filters.NumberFilter(field_name="provider_id")
+    provider = IdFilter(field_name="provider_id")
     search = django_filters.CharFilter(field_name="hub_id", lookup_expr="icontains")
 
     class Meta:
@@ -87,7 +88,7 @@ class ModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 class ModelVersionFilter(django_filters.FilterSet):
-    model = django_filters.NumberFilter(field_name="model_id")
+    model = IdFilter(field_name="model_id")
     hub_id = django_filters.CharFilter(field_name="model__hub_id")
     license = django_filters.CharFilter(field_name="declared_license")
 

@@ -120,7 +120,7 @@ class ModelVersion(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        if self.is_locked:
+        if self.is_locked or ModelVersion.objects.filter(pk=self.pk, locked_at__isnull=False).exists():
             raise ModelVersionLocked(f"{self} is referenced by an approval and cannot be deleted")
         return super().delete(*args, **kwargs)
 
@@ -170,6 +170,11 @@ class LineageLink(models.Model):
         default=True, help_text="False when the card did not say and the relation was inferred at import"
     )
     parent_ref = models.CharField(max_length=300, help_text="The base model as declared, e.g. meta-llama/Llama-3.1-8B")
+    parent_hub_id = models.CharField(
+        max_length=193,
+        db_index=True,
+        help_text="The base model's current Hub id (differs from parent_ref when the repository was renamed)",
+    )
     parent_version = models.ForeignKey(
         ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="derived_links"
     )
@@ -185,3 +190,8 @@ class LineageLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} --{self.relation}--> {self.parent_ref}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.parent_hub_id:
+            self.parent_hub_id = self.parent_ref  # not renamed, as far as anyone knows
+        super().save(*args, **kwargs)

@@ -70,7 +70,14 @@ class LineageLinkSerializer(serializers.ModelSerializer[LineageLink]):
 
     class Meta:
         model = LineageLink
-        fields = ["relation", "relation_declared", "parent_ref", "parent_version_id", "parent_revision"]
+        fields = [
+            "relation",
+            "relation_declared",
+            "parent_ref",
+            "parent_hub_id",
+            "parent_version_id",
+            "parent_revision",
+        ]
         read_only_fields = fields
 
     def get_parent_revision(self, link: LineageLink) -> str | None:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, ConflictError
-from core.ledger import Actor, audit_record
+from core.ledger import Actor, audit_ledger_lock, audit_record
 from registry import events
 from registry.cards import ParsedVersion, parse_snapshot, validate_repo_id
 from registry.models import (
@@ -170,15 +170,20 @@ def model_version_import(
     # Everything from the network first, so no transaction waits on the Hub.
     root = parse_snapshot(source.fetch(repo_id, revision), max_text_bytes=max_bytes)
     fetched = [root]
+    # Declared base-model id -> the id the Hub knows it by now (repositories get renamed).
+    aliases = {ref.hub_id: source.current_id(ref.hub_id) for ref in root.base_models}
     if with_base_models:
-        fetched.extend(_fetch_missing_bases(root, max_bytes=max_bytes))
+        fetched.extend(_fetch_missing_bases(root, aliases, max_bytes=max_bytes))
 
     with transaction.atomic():
+        # Taken first so that two imports of the same revision run one after the other
+        # and the second finds the first's rows instead of colliding with them.
+        audit_ledger_lock()
         recorded: dict[str, tuple[ModelVersion, bool]] = {}
         # Bases first, so each child can link to the version just written.
         for parsed in reversed(fetched):
             if parsed.repo_id not in recorded:
-                recorded[parsed.repo_id] = _record_version(parsed, actor=actor)
+                recorded[parsed.repo_id] = _record_version(parsed, actor=actor, aliases=aliases)
         version, created = recorded[root.repo_id]
         bases = [recorded[p.repo_id][0] for p in fetched[1:]]
     warnings = list(root.warnings)
@@ -190,21 +195,24 @@ def model_version_import(
     return ImportResult(version=version, created=created, base_versions=bases, warnings=warnings)
 
 
-def _fetch_missing_bases(root: ParsedVersion, *, max_bytes: int) -> list[ParsedVersion]:
+def _fetch_missing_bases(root: ParsedVersion, aliases: dict[str, str], *, max_bytes: int) -> list[ParsedVersion]:
+    """Fetch, breadth first, every base model above ``root`` that the registry lacks; extends ``aliases``."""
     hub = hub_source()
     fetched: list[ParsedVersion] = []
     seen = {root.repo_id}
     frontier = [(ref.hub_id, 1) for ref in root.base_models]
     while frontier:
-        hub_id, depth = frontier.pop(0)
-        if hub_id in seen or Model.objects.filter(hub_id=hub_id, versions__isnull=False).exists():
+        declared, depth = frontier.pop(0)
+        current = aliases.setdefault(declared, hub.current_id(declared))
+        if current in seen or Model.objects.filter(hub_id=current, versions__isnull=False).exists():
             continue
         if depth > MAX_BASE_MODEL_DEPTH:
             raise ApplicationError.for_field(
-                "with_base_models", f"the lineage is deeper than {MAX_BASE_MODEL_DEPTH} levels at {hub_id}"
+                "with_base_models", f"the lineage is deeper than {MAX_BASE_MODEL_DEPTH} levels at {declared}"
             )
-        seen.add(hub_id)
-        parsed = parse_snapshot(hub.fetch(hub_id, None), max_text_bytes=max_bytes)
+        parsed = parse_snapshot(hub.fetch(current, None), max_text_bytes=max_bytes)
+        aliases[declared] = parsed.repo_id
+        seen.update({current, parsed.repo_id})
         fetched.append(parsed)
         frontier.extend((ref.hub_id, depth + 1) for ref in parsed.base_models)
     return fetched
@@ -221,7 +229,7 @@ def _provider_for(repo_id: str, actor: Actor) -> Organization:
     return organization_create(actor=actor, name=name, hub_namespace=namespace)
 
 
-def _record_version(parsed: ParsedVersion, *, actor: Actor) -> tuple[ModelVersion, bool]:
+def _record_version(parsed: ParsedVersion, *, actor: Actor, aliases: dict[str, str]) -> tuple[ModelVersion, bool]:
     existing = ModelVersion.objects.filter(model__hub_id=parsed.repo_id, revision=parsed.revision).first()
     if existing is not None:
         return existing, False
@@ -287,18 +295,21 @@ def _record_version(parsed: ParsedVersion, *, actor: Actor) -> tuple[ModelVersio
     )
 
     for ref in parsed.base_models:
-        parent = _latest_version_of(ref.hub_id)
+        parent_hub_id = aliases.get(ref.hub_id, ref.hub_id)
         link = LineageLink.objects.create(
             child=version,
             relation=ref.relation,
             relation_declared=ref.declared,
             parent_ref=ref.hub_id,
-            parent_version=parent,
+            parent_hub_id=parent_hub_id,
+            parent_version=_latest_version_of(parent_hub_id),
         )
         audit_record(event=events.LINEAGE_LINKED, actor=actor, target=link, after=_link_state(link))
 
     # Versions that named this model as their base before it was registered now point at it.
-    for link in LineageLink.objects.select_for_update().filter(parent_ref=parsed.repo_id, parent_version__isnull=True):
+    for link in LineageLink.objects.select_for_update().filter(
+        parent_hub_id=parsed.repo_id, parent_version__isnull=True
+    ):
         link.parent_version = version
         link.save(update_fields=["parent_version"])
         audit_record(
@@ -343,6 +354,7 @@ def _link_state(link: LineageLink) -> dict[str, Any]:
         "relation": link.relation,
         "relation_declared": link.relation_declared,
         "parent_ref": link.parent_ref,
+        "parent_hub_id": link.parent_hub_id,
         "parent_version": link.parent_version_id,
     }
 

@@ -59,6 +59,8 @@ class SnapshotSource(Protocol):
 
     def fetch(self, repo_id: str, revision: str | None) -> Snapshot: ...
 
+    def current_id(self, repo_id: str) -> str: ...
+
 
 def is_text_file_to_fetch(path: str) -> bool:
     return "/" not in path and bool(_TEXT_FILE.match(path))
@@ -85,11 +87,7 @@ class HubSource:
         except RevisionNotFoundError as exc:
             raise NotFoundError.for_field("revision", f"{revision!r} does not exist in {repo_id}") from exc
         except GatedRepoError as exc:
-            raise UpstreamError.for_field(
-                "repo_id",
-                f"{repo_id} is gated: accept its terms on the Hub and set HF_TOKEN to a token with access",
-                code="hub_gated",
-            ) from exc
+            raise _gated(repo_id) from exc
         except RepositoryNotFoundError as exc:
             raise NotFoundError.for_field(
                 "repo_id", f"no model {repo_id!r} on the Hub (or it is private and HF_TOKEN has no access)"
@@ -116,7 +114,8 @@ class HubSource:
         texts = {f.path: self._download(repo_id, info.sha, f.path) for f in files if is_text_file_to_fetch(f.path)}
         parameters = info.safetensors.total if info.safetensors else None
         return Snapshot(
-            repo_id=repo_id,
+            # The Hub answers for a renamed repository under its old name; record the current one.
+            repo_id=info.id or repo_id,
             revision=info.sha,
             source=self.name,
             files=files,
@@ -125,6 +124,18 @@ class HubSource:
             tags=tuple(info.tags or ()),
             parameter_count=parameters,
         )
+
+    def current_id(self, repo_id: str) -> str:
+        """The name the Hub knows ``repo_id`` by now (repositories get renamed; the Hub redirects)."""
+        try:
+            info = HfApi(endpoint=self.endpoint, token=self.token or False).model_info(
+                repo_id, expand=["sha"], timeout=self.timeout
+            )
+        except (RepositoryNotFoundError, GatedRepoError):
+            return repo_id
+        except Exception as exc:
+            raise UpstreamError(f"cannot reach the Hub at {self.endpoint} to look up {repo_id}: {exc}") from exc
+        return info.id or repo_id
 
     def _download(self, repo_id: str, sha: str, path: str) -> bytes:
         url = hf_hub_url(repo_id, path, revision=sha, endpoint=self.endpoint)
@@ -144,8 +155,18 @@ class HubSource:
                 return b"".join(chunks)[: self.max_text_bytes + 1]
         except ApplicationError:
             raise
+        except GatedRepoError as exc:
+            raise _gated(repo_id) from exc
         except Exception as exc:
             raise UpstreamError(f"cannot download {path} of {repo_id}@{sha[:12]} from the Hub: {exc}") from exc
+
+
+def _gated(repo_id: str) -> UpstreamError:
+    return UpstreamError.for_field(
+        "repo_id",
+        f"{repo_id} is gated: accept its terms on the Hub and set HF_TOKEN to a token with access",
+        code="hub_gated",
+    )
 
 
 # --- A local snapshot directory -------------------------------------------------
@@ -167,7 +188,8 @@ class LocalSnapshotSource:
         pinned = self._revision(revision)
         files: list[SnapshotFile] = []
         texts: dict[str, bytes] = {}
-        parameters = 0
+        # None once any shard's header is unreadable: a partial count would be wrong.
+        parameters: int | None = 0
         saw_safetensors = False
         for path in sorted(p for p in root.rglob("*") if p.is_file() and not _is_hidden(p, root)):
             relative = path.relative_to(root).as_posix()
@@ -177,9 +199,8 @@ class LocalSnapshotSource:
                     texts[relative] = handle.read(self.max_text_bytes + 1)
             if relative.endswith(".safetensors"):
                 count = safetensors_parameter_count(path)
-                if count is not None:
-                    parameters += count
-                    saw_safetensors = True
+                saw_safetensors = True
+                parameters = None if count is None or parameters is None else parameters + count
         if not files:
             raise ApplicationError.for_field("from_dir", f"{str(root)!r} holds no files")
         return Snapshot(
@@ -190,6 +211,9 @@ class LocalSnapshotSource:
             texts=texts,
             parameter_count=parameters if saw_safetensors else None,
         )
+
+    def current_id(self, repo_id: str) -> str:
+        return repo_id  # offline: a declared id is taken as it stands
 
     def _revision(self, requested: str | None) -> str:
         recorded = _revision_recorded_in(self.directory)

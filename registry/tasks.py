@@ -10,7 +10,7 @@ from core.errors import ApplicationError, UpstreamError
 from registry.services import model_version_import
 
 
-@shared_task(bind=True, autoretry_for=(UpstreamError,), retry_backoff=True, max_retries=3)
+@shared_task(bind=True, max_retries=3)
 def import_hf_model_task(
     self: Any,
     *,
@@ -28,8 +28,11 @@ def import_hf_model_task(
             result = model_version_import(
                 actor=actor, repo_id=repo_id, revision=revision, with_base_models=with_base_models
             )
-        except UpstreamError:
-            raise
         except ApplicationError as exc:
+            # A Hub outage may pass, so a worker retries it with backoff; a gated repo or a bad
+            # card will not, and an in-process (eager) run reports at once rather than sleeping.
+            retryable = isinstance(exc, UpstreamError) and exc.code != "hub_gated"
+            if retryable and not self.request.is_eager and self.request.retries < self.max_retries:
+                raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
             return {"version_id": None, "error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
     return {"version_id": result.version.pk, "created": result.created, "warnings": result.warnings, "error": None}

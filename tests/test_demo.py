@@ -15,7 +15,9 @@ from registry.models import LineageLink, ModelVersion
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_setup_imports_the_bundled_snapshots_and_prints_a_login_that_works(settings: object, tmp_path: Path) -> None:
+def test_demo_setup_imports_the_bundled_snapshots_and_prints_a_login_that_works(
+    settings: object, tmp_path: Path
+) -> None:
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
     out = StringIO()
 

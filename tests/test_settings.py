@@ -13,11 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items()
-             if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "MODELGATE_ENV", "DEBUG", "ALLOWED_HOSTS"}}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "MODELGATE_ENV", "DEBUG", "ALLOWED_HOSTS"}
+    }
     code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "modelgate.settings", **env},
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "modelgate.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_no_environment_means_embedded_sqlite_and_eager_celery(tmp_path: Path) -> None:
@@ -27,8 +37,12 @@ def test_no_environment_means_embedded_sqlite_and_eager_celery(tmp_path: Path) -
 
 
 def test_database_and_broker_urls_switch_to_postgres_and_redis() -> None:
-    result = _load_settings({"DATABASE_URL": "postgres://u:p@db.example:5432/modelgate",
-                             "CELERY_BROKER_URL": "redis://broker.example:6379/0"})
+    result = _load_settings(
+        {
+            "DATABASE_URL": "postgres://u:p@db.example:5432/modelgate",
+            "CELERY_BROKER_URL": "redis://broker.example:6379/0",
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
 
@@ -41,8 +55,14 @@ def test_production_without_settings_names_each_missing_one() -> None:
 
 
 def test_production_lists_every_unsafe_setting_at_once() -> None:
-    result = _load_settings({"MODELGATE_ENV": "production", "DATABASE_URL": "postgres://u:p@db:5432/m",
-                             "CELERY_BROKER_URL": "redis://r:6379/0", "DEBUG": "true"})
+    result = _load_settings(
+        {
+            "MODELGATE_ENV": "production",
+            "DATABASE_URL": "postgres://u:p@db:5432/m",
+            "CELERY_BROKER_URL": "redis://r:6379/0",
+            "DEBUG": "true",
+        }
+    )
     assert result.returncode != 0
     for expected in ("SECRET_KEY must be set", "DEBUG must be false", "ALLOWED_HOSTS must list"):
         assert expected in result.stderr
@@ -51,11 +71,17 @@ def test_production_lists_every_unsafe_setting_at_once() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        pytest.param({"DATABASE_URL": "mysql://u:p@h/db"}, "supports postgres:// and sqlite://", id="unsupported-database"),
+        pytest.param(
+            {"DATABASE_URL": "mysql://u:p@h/db"}, "supports postgres:// and sqlite://", id="unsupported-database"
+        ),
         pytest.param({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "must be a redis://", id="unsupported-broker"),
         pytest.param({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean", id="bad-boolean"),
         pytest.param({"MODELGATE_ENV": "staging"}, "use development or production", id="bad-env"),
-        pytest.param({"SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY_FILE='/nonexistent/secret' cannot be read", id="secret-file"),
+        pytest.param(
+            {"SECRET_KEY_FILE": "/nonexistent/secret"},
+            "SECRET_KEY_FILE='/nonexistent/secret' cannot be read",
+            id="secret-file",
+        ),
     ],
 )
 def test_bad_settings_fail_at_start_with_a_message(env: dict[str, str], message: str) -> None:
@@ -67,7 +93,13 @@ def test_bad_settings_fail_at_start_with_a_message(env: dict[str, str], message:
 def test_production_starts_with_complete_settings(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("x" * 64)
-    result = _load_settings({"MODELGATE_ENV": "production", "DATABASE_URL": "postgres://u:p@db:5432/m",
-                             "CELERY_BROKER_URL": "redis://r:6379/0", "SECRET_KEY_FILE": str(secret),
-                             "ALLOWED_HOSTS": "modelgate.example.com"})
+    result = _load_settings(
+        {
+            "MODELGATE_ENV": "production",
+            "DATABASE_URL": "postgres://u:p@db:5432/m",
+            "CELERY_BROKER_URL": "redis://r:6379/0",
+            "SECRET_KEY_FILE": str(secret),
+            "ALLOWED_HOSTS": "modelgate.example.com",
+        }
+    )
     assert result.returncode == 0, result.stderr

@@ -50,6 +50,9 @@ class FakeHub:
             raise self.error
         return fake_snapshot(repo_id, revision)
 
+    def current_id(self, repo_id: str) -> str:
+        return repo_id  # nothing was renamed on this fake
+
 
 @dataclass
 class Registry:

@@ -176,6 +176,7 @@ def test_api_import_answers_201_with_the_version(fake_hub: FakeHub, officer_clie
             "relation": "fine_tune",
             "relation_declared": False,
             "parent_ref": r.INSTRUCT_DECLARED_BASE,
+            "parent_hub_id": r.BASE,
             "parent_version_id": None,
             "parent_revision": None,
         }
@@ -225,6 +226,7 @@ def test_api_import_with_base_models_links_the_base(fake_hub: FakeHub, officer_c
             "relation": "distillation",
             "relation_declared": True,
             "parent_ref": r.BASE,
+            "parent_hub_id": r.BASE,
             "parent_version_id": base.pk,
             "parent_revision": r.BASE_SHA,
         }
