@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.ledger_format import CHAINED_FIELDS
 from core.models import AuditEvent
 
 
@@ -11,20 +12,6 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "occurred_at",
-            "actor",
-            "actor_id",
-            "action",
-            "target_type",
-            "target_id",
-            "before",
-            "after",
-            "reason",
-            "request_id",
-            "client_ip",
-            "prev_hash",
-            "hash",
-        ]
+        # Exactly what the hash covers, plus the hash itself.
+        fields = [*CHAINED_FIELDS, "hash"]
         read_only_fields = fields

@@ -50,7 +50,14 @@ def organization_create(
             raise ConflictError.for_field("name", f"an organization named {name!r} exists already")
         if hub_namespace and Organization.objects.filter(hub_namespace=hub_namespace).exists():
             raise ConflictError.for_field("hub_namespace", f"{hub_namespace!r} belongs to another organization")
-        organization = Organization.objects.create(name=name, hub_namespace=hub_namespace or None, website=website)
+        try:
+            # The checks above give the precise message; the unique constraints settle a race.
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=name, hub_namespace=hub_namespace or None, website=website
+                )
+        except IntegrityError as exc:
+            raise ConflictError("another organization has that name or namespace") from exc
         audit_record(
             event=events.ORGANIZATION_CREATED, actor=actor, target=organization, after=_organization_state(organization)
         )
@@ -67,7 +74,8 @@ def organization_update(*, actor: Actor, organization: Organization, reason: str
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         before = _organization_state(organization)
         for name, value in changes.items():
-            setattr(organization, name, value or None if name == "hub_namespace" else value)
+            # An empty namespace is stored as NULL so that many organizations can lack one.
+            setattr(organization, name, (value or None) if name == "hub_namespace" else value)
         if _organization_state(organization) == before:
             return organization
         try:

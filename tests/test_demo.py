@@ -25,6 +25,11 @@ def test_demo_setup_imports_the_bundled_snapshots_and_prints_a_login_that_works(
     call_command("demo_setup", stdout=StringIO())  # running it again changes nothing
 
     assert ModelVersion.objects.count() == 4
+    assert set(ModelVersion.objects.values_list("model__provider__name", flat=True)) == {
+        "DeepSeek",
+        "Meta",
+        "Mistral AI",
+    }
     distill = LineageLink.objects.get(child__model__hub_id="deepseek-ai/DeepSeek-R1-Distill-Llama-8B")
     assert (distill.relation, distill.parent_version.model.hub_id) == ("distillation", "meta-llama/Llama-3.1-8B")
     assert audit_chain_verify().ok

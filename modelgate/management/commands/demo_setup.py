@@ -12,9 +12,11 @@ from django.core.management.base import BaseCommand
 from core.context import audit_context
 from core.roles import Role
 from core.services import user_create
-from registry.services import local_source, model_version_import
+from registry.models import Organization
+from registry.services import local_source, model_version_import, organization_create
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_PROVIDERS = [("Meta", "meta-llama"), ("Mistral AI", "mistralai"), ("DeepSeek", "deepseek-ai")]
 DEMO_USERS = [
     ("admin", [], True),
     ("olivia", [Role.COMPLIANCE_OFFICER], False),
@@ -36,6 +38,9 @@ class Command(BaseCommand):
                 if not User.objects.filter(username=username).exists():
                     user_create(actor=None, username=username, password=password, roles=roles, is_superuser=superuser)
             actor = User.objects.get(username="max")
+            for name, namespace in DEMO_PROVIDERS:
+                if not Organization.objects.filter(hub_namespace=namespace).exists():
+                    organization_create(actor=actor, name=name, hub_namespace=namespace)
             manifest = yaml.safe_load((DEMO_DIR / "snapshots.yaml").read_text(encoding="utf-8"))
             for entry in manifest:
                 model_version_import(
