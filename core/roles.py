@@ -24,18 +24,23 @@ class Capability(StrEnum):
     # Import models from the Hub or a snapshot, edit their descriptive facts.
     REGISTRY_MANAGE = "registry.manage"
     AUDIT_VIEW = "audit.view"
+    # Read license terms and assessments; run license checks (they change nothing).
+    COMPLIANCE_VIEW = "compliance.view"
+    # Change the organization's license policy rules.
+    POLICY_MANAGE = "compliance.policy_manage"
     # Assign roles and issue management API tokens.
     USERS_MANAGE = "users.manage"
 
 
-_READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW})
+_READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capability.COMPLIANCE_VIEW})
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.COMPLIANCE_OFFICER: _READ_ALL | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE},
+    Role.COMPLIANCE_OFFICER: _READ_ALL
+    | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE, Capability.POLICY_MANAGE},
     Role.APPROVER_LEGAL: _READ_ALL,
     Role.APPROVER_SECURITY: _READ_ALL,
-    Role.ML_ENGINEER: frozenset({Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE}),
-    Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW}),
+    Role.ML_ENGINEER: frozenset({Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE, Capability.COMPLIANCE_VIEW}),
+    Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW, Capability.COMPLIANCE_VIEW}),
     # Auditors read everything and change nothing.
     Role.AUDITOR: _READ_ALL,
 }

@@ -165,6 +165,11 @@ HF_ENDPOINT = env_str("HF_ENDPOINT", "https://huggingface.co")
 HF_IMPORT_MAX_TEXT_FILE_BYTES = env_int("HF_IMPORT_MAX_TEXT_FILE_BYTES", 1024 * 1024, minimum=1024)
 HF_IMPORT_TIMEOUT_SECONDS = env_int("HF_IMPORT_TIMEOUT_SECONDS", 30, minimum=1)
 
+# Called inside the import transaction for every version an import records. The registry
+# cannot import the compliance app (dependencies point serving -> compliance -> registry),
+# so the project wires the license assessment in here. See docs/adr/0005.
+MODELGATE_IMPORT_HOOKS = ["compliance.services.license_assessment_on_import"]
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,7 @@ admin.site.site_title = "Modelgate"
 api_v1 = [
     path("", include("registry.urls")),
     path("", include("core.urls")),
+    path("", include("compliance.urls")),
 ]
 
 urlpatterns = [

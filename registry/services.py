@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.errors import ApplicationError, ConflictError
 from core.ledger import Actor, audit_ledger_lock, audit_record
@@ -192,6 +194,12 @@ def model_version_import(
         for parsed in reversed(fetched):
             if parsed.repo_id not in recorded:
                 recorded[parsed.repo_id] = _record_version(parsed, actor=actor, aliases=aliases)
+        # Checks owned by higher layers (the license assessment), inside this transaction:
+        # a version is never recorded without them.
+        for hook in _import_hooks():
+            for new_version, was_created in recorded.values():
+                if was_created:
+                    hook(actor=actor, version=new_version)
         version, created = recorded[root.repo_id]
         bases = [recorded[p.repo_id][0] for p in fetched[1:]]
     warnings = list(root.warnings)
@@ -201,6 +209,11 @@ def model_version_import(
             f"base_model: {ref} is not in the registry; import it with --with-base-models" for ref in missing
         )
     return ImportResult(version=version, created=created, base_versions=bases, warnings=warnings)
+
+
+def _import_hooks() -> list[Callable[..., None]]:
+    """Functions settings.MODELGATE_IMPORT_HOOKS names, called as hook(actor=..., version=...) per new version."""
+    return [import_string(path) for path in settings.MODELGATE_IMPORT_HOOKS]
 
 
 def _fetch_missing_bases(root: ParsedVersion, aliases: dict[str, str], *, max_bytes: int) -> list[ParsedVersion]:

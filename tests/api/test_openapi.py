@@ -21,6 +21,13 @@ EXPECTED_OPERATIONS = {
     "/api/v1/audit-events/": {"get"},
     "/api/v1/audit-events/{sequence}/": {"get"},
     "/api/v1/import-tasks/{task_id}/": {"get"},
+    "/api/v1/licenses/": {"get"},
+    "/api/v1/licenses/{id}/": {"get"},
+    "/api/v1/license-policy-rules/": {"get", "post"},
+    "/api/v1/license-policy-rules/{id}/": {"get", "patch"},
+    "/api/v1/license-checks/": {"post"},
+    "/api/v1/license-detections/": {"post"},
+    "/api/v1/versions/{id}/license/": {"get"},
 }
 
 

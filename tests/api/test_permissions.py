@@ -78,7 +78,7 @@ def test_the_matrix_agrees_with_the_hand_written_table(role: Role) -> None:
 def test_key_cells_of_the_matrix() -> None:
     matrix = ROLE_CAPABILITIES
     # Auditors read everything and change nothing.
-    assert matrix[Role.AUDITOR] == {Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW}
+    assert matrix[Role.AUDITOR] == {Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capability.COMPLIANCE_VIEW}
     # Approvers are read-only too.
     assert Capability.REGISTRY_MANAGE not in matrix[Role.APPROVER_LEGAL]
     assert Capability.REGISTRY_MANAGE not in matrix[Role.APPROVER_SECURITY]
@@ -88,6 +88,9 @@ def test_key_cells_of_the_matrix() -> None:
     assert Capability.REGISTRY_MANAGE in matrix[Role.ML_ENGINEER]
     # Only compliance officers manage users.
     assert [role for role in Role if Capability.USERS_MANAGE in matrix[role]] == [Role.COMPLIANCE_OFFICER]
+    # Only compliance officers change the license policy; every role may read licenses and run checks.
+    assert [role for role in Role if Capability.POLICY_MANAGE in matrix[role]] == [Role.COMPLIANCE_OFFICER]
+    assert all(Capability.COMPLIANCE_VIEW in matrix[role] for role in Role)
 
 
 def _assert_status(response: object, expected: int) -> None:

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from compliance import selectors, services
+from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule
+from core.admin_mixins import RoleAdminMixin
+from core.errors import ApplicationError
+from core.roles import Capability, user_can
+from registry.admin import ModelVersionAdmin
+from registry.models import ModelVersion
+
+
+@admin.register(CatalogLicense)
+class CatalogLicenseAdmin(RoleAdminMixin, admin.ModelAdmin[CatalogLicense]):
+    """The catalog is edited as reviewed files in the repository, never here."""
+
+    view_capability = Capability.COMPLIANCE_VIEW
+    list_display = ["id", "name", "version", "category", "osi_approved", "reviewed"]
+    list_filter = ["category", "reviewed", "osi_approved"]
+    search_fields = ["id", "name", "hf_tags", "hf_license_names"]
+    readonly_fields = [f.name for f in CatalogLicense._meta.fields]
+
+
+@admin.register(LicensePolicyRule)
+class LicensePolicyRuleAdmin(RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]):
+    """Rules are added and changed through the audited services; retire a rule by deactivating it."""
+
+    view_capability = Capability.COMPLIANCE_VIEW
+    manage_capability = Capability.POLICY_MANAGE
+    list_display = ["name", "match_kind", "match_value", "environment", "effect", "signoff_role", "active"]
+    list_filter = ["effect", "environment", "active", "match_kind"]
+    search_fields = ["name", "match_value", "reason"]
+    fields = list(services.POLICY_FIELDS)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_can(request.user, Capability.POLICY_MANAGE)
+
+    def save_model(self, request: HttpRequest, obj: LicensePolicyRule, form: ModelForm[Any], change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in services.POLICY_FIELDS}
+        try:
+            if change:
+                services.license_policy_rule_update(
+                    actor=request.user, rule=obj, reason_for_change="edited in the admin", **values
+                )
+            else:
+                created = services.license_policy_rule_create(actor=request.user, **values)
+                obj.pk = created.pk
+        except ApplicationError as exc:
+            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+
+
+class LicenseAssessmentInline(admin.StackedInline[LicenseAssessment, ModelVersion]):
+    model = LicenseAssessment
+    can_delete = False
+    extra = 0
+    fields = readonly_fields = (
+        "declared_expression",
+        "detected_license",
+        "detection_confidence",
+        "detection_matched_by",
+        "own_expression",
+        "effective_expression",
+        "tag_text_mismatch",
+        "findings",
+        "assessed_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ModelVersionWithLicenseAdmin(ModelVersionAdmin):
+    """The registry's version page, with what the license engine says about the version."""
+
+    inlines = [*ModelVersionAdmin.inlines, LicenseAssessmentInline]
+    list_display = [*ModelVersionAdmin.list_display, "effective_license", "mismatch"]
+    list_select_related = ["model", "license_assessment"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "license_obligations"]
+
+    @admin.display(description="effective license")
+    def effective_license(self, version: ModelVersion) -> str:
+        assessment = getattr(version, "license_assessment", None)
+        return assessment.effective_expression if assessment else "not assessed"
+
+    @admin.display(boolean=True, description="tag ≠ text")
+    def mismatch(self, version: ModelVersion) -> bool | None:
+        assessment = getattr(version, "license_assessment", None)
+        return assessment.tag_text_mismatch if assessment else None
+
+    @admin.display(description="license verdict (default facts) and obligations")
+    def license_obligations(self, version: ModelVersion) -> str:
+        report = selectors.version_license_report(version)
+        evaluation = report["default_evaluation"]
+        items = format_html_join(
+            "", "<li>{} <small>[{}]</small></li>", ((o["text"], o["clause"]) for o in evaluation["obligations"])
+        )
+        reasons = format_html_join(
+            "", "<li>{} <small>[{}]</small></li>", ((r["text"], r["clause"]) for r in evaluation["reasons"])
+        )
+        return format_html(
+            "<strong>{}</strong> for commercial production use<p>Obligations:</p><ul>{}</ul><p>Reasons:</p><ul>{}</ul>",
+            evaluation["verdict"],
+            items or "none",
+            reasons,
+        )
+
+
+admin.site.unregister(ModelVersion)
+admin.site.register(ModelVersion, ModelVersionWithLicenseAdmin)

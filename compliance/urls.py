@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from compliance.apis import (
+    CatalogLicenseViewSet,
+    LicenseCheckApi,
+    LicenseDetectionApi,
+    PolicyRuleViewSet,
+    VersionLicenseApi,
+)
+
+router = SimpleRouter()
+router.register("licenses", CatalogLicenseViewSet, basename="license")
+router.register("license-policy-rules", PolicyRuleViewSet, basename="license-policy-rule")
+
+urlpatterns = [
+    *router.urls,
+    path("license-checks/", LicenseCheckApi.as_view(), name="license-check"),
+    path("license-detections/", LicenseDetectionApi.as_view(), name="license-detection"),
+    path("versions/<int:pk>/license/", VersionLicenseApi.as_view(), name="version-license"),
+]
