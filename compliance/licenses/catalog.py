@@ -352,6 +352,9 @@ def build_catalog(files: Iterable[Path]) -> Catalog:
     for entry in spdx.generic_licenses(exclude=set(licenses)):
         licenses[entry.id] = entry
         by_alias.setdefault(entry.id.lower(), entry.id)
+    for deprecated, current in spdx.deprecated_aliases().items():
+        if current in licenses:
+            by_alias.setdefault(deprecated.lower(), current)
     for entry in licenses.values():
         if entry.terms.outputs_training:
             for target in entry.terms.outputs_training.exempt_target_licenses:

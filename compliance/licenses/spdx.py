@@ -91,6 +91,19 @@ def _generic(license_id: str, name: str, osi: bool, scancode: str) -> License:
     )
 
 
+def deprecated_aliases() -> dict[str, str]:
+    """Deprecated SPDX ids and the current id each stands for (GPL-2.0+ -> GPL-2.0-or-later, GPL-2.0 -> GPL-2.0-only)."""
+    aliases = {}
+    for license_id, entry in LICENSES.items():
+        if not entry.deprecated_id:
+            continue
+        for target in (f"{license_id[:-1]}-or-later" if license_id.endswith("+") else "", f"{license_id}-only"):
+            if target in LICENSES and not LICENSES[target].deprecated_id:
+                aliases[license_id] = target
+                break
+    return aliases
+
+
 def generic_licenses(*, exclude: set[str]) -> Iterator[License]:
     categories = scancode_categories()
     for license_id, entry in LICENSES.items():
