@@ -131,7 +131,8 @@ def version_license(version: ModelVersion, catalog: Catalog | None = None) -> Ve
             )
         if parent_expression not in parts:
             parts.append(parent_expression)
-    effective = " AND ".join(f"({part})" if " " in part else part for part in parts)
+    # AND binds tighter than OR, so only an OR inside a part needs parentheses.
+    effective = " AND ".join(f"({part})" if len(parts) > 1 and " OR " in part else part for part in parts)
     return VersionLicense(**own.__dict__ | {"findings": findings}, effective_expression=effective)
 
 

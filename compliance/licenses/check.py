@@ -24,7 +24,9 @@ class UnrecognizedLicenseText(ApplicationError):
     code = "license_text_unrecognized"
 
 
-def license_check(*, license: str | None = None, license_text: str | None = None, facts: Any = None) -> dict[str, Any]:
+def license_check(
+    *, license: str | None = None, license_text: str | None = None, facts: Any = None, text_field: str = "license_text"
+) -> dict[str, Any]:
     """Evaluate a license id/expression, or a LICENSE text (detected first), for the deployment ``facts``."""
     if (license is None) == (license_text is None):
         raise ApplicationError.for_field("license", "give either a license (id or expression) or a license text")
@@ -36,7 +38,7 @@ def license_check(*, license: str | None = None, license_text: str | None = None
             best = ", ".join(f"{c.license_id} ({c.score:.2f})" for c in detection.candidates[:3]) or "none"
             raise UnrecognizedLicenseText(
                 f"the license text matches no catalog license well enough; best candidates: {best}",
-                fields={"license_file": ["not recognized"]},
+                fields={text_field: ["not recognized"]},
                 extra={"detection": detection.as_dict()},
             )
         license = detection.license.id

@@ -22,6 +22,7 @@ _TRIGGER_WORDING = {
     "derivative_created": "because the model is fine-tuned",
     "derivative_distributed": "because a fine-tuned derivative is distributed or made available",
     "outputs_used_to_train_models": "because its outputs are used to train models",
+    "outputs_trained_model_distributed": "because a model trained on its outputs is distributed or made available",
     "end_users_in_eu": "because end users are in the EU",
 }
 # How restrictive a category is, for describing a combined expression by its strictest part.
@@ -118,6 +119,8 @@ def _triggers(facts: Facts) -> set[str]:
             active.add("derivative_distributed")
     if facts.training.outputs_used_to_train_models:
         active.add("outputs_used_to_train_models")
+        if distributed or hosted:
+            active.add("outputs_trained_model_distributed")
     if facts.end_users_in_eu:
         active.add("end_users_in_eu")
     return active
@@ -277,7 +280,7 @@ def _check_thresholds(a: _Assessment, facts: Facts) -> None:
                     + (threshold.text or "the licence no longer covers the use"),
                     "Annual revenue was not given",
                 )
-            elif threshold.exceeded_by(int(revenue)):
+            elif threshold.exceeded_by(revenue):
                 a.refuse(
                     threshold.consequence,
                     threshold.clause,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from typing import Any
 
 from license_expression import (
@@ -54,11 +55,17 @@ def _licensing(catalog: Catalog) -> Licensing:
 
 
 def _suggestions(key: str, catalog: Catalog) -> list[str]:
-    candidates = list(catalog.by_alias)
-    close = difflib.get_close_matches(key.lower(), candidates, n=5, cutoff=0.6)
-    return list(
-        dict.fromkeys(catalog.by_alias[name] if name == catalog.by_alias[name].lower() else name for name in close)
-    )
+    """Catalog ids close to ``key``: after dropping a trailing 'license' and punctuation, then by similarity."""
+    lowered = key.lower()
+    stripped = re.sub(r"[^a-z0-9.]+", "", re.sub(r"[-_ ]?licen[cs]e$", "", lowered))
+    exact = [alias for alias in catalog.by_alias if re.sub(r"[^a-z0-9.]+", "", alias) == stripped]
+    prefix = [alias for alias in catalog.by_alias if stripped and alias.startswith(stripped)][:3]
+    close = difflib.get_close_matches(lowered, list(catalog.by_alias), n=5, cutoff=0.6)
+    # Show an alias as the user would type it (llama3.1), an id as the catalog spells it.
+    spelled = [
+        catalog.by_alias[name] if name == catalog.by_alias[name].lower() else name for name in [*exact, *prefix, *close]
+    ]
+    return list(dict.fromkeys(spelled))[:5]
 
 
 def parse_expression(expression: str, catalog: Catalog | None = None) -> Any:
@@ -70,26 +77,24 @@ def parse_expression(expression: str, catalog: Catalog | None = None) -> Any:
         raise ExpressionSyntaxError.for_field("license", f"is longer than {MAX_EXPRESSION_LENGTH} characters")
     licensing = _licensing(catalog)
     try:
-        info = licensing.validate(expression, strict=True)
+        parsed = licensing.parse(expression, strict=True)
     except ExpressionError as exc:
         raise ExpressionSyntaxError.for_field(
             "license", f"{expression!r} is not a valid license expression: {exc}"
         ) from exc
-    if info.invalid_symbols:
-        unknown = info.invalid_symbols[0]
+    except Exception as exc:  # license-expression raises plain errors on some truncated inputs
+        raise ExpressionSyntaxError.for_field("license", f"{expression!r} is not a valid license expression") from exc
+    if parsed is None:
+        raise ExpressionSyntaxError.for_field("license", "is empty")
+    unknown_keys = licensing.unknown_license_keys(parsed)
+    if unknown_keys:
+        unknown = unknown_keys[0]
         suggestions = _suggestions(unknown, catalog)
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
         raise UnknownLicenseError.for_field(
             "license", f"{unknown!r} is not a license in the catalog{hint}", extra={"suggestions": suggestions}
         )
-    if info.errors:
-        raise ExpressionSyntaxError.for_field("license", f"{expression!r}: {info.errors[0]}")
-    try:
-        return licensing.parse(expression, validate=True, strict=True)
-    except ExpressionError as exc:
-        raise ExpressionSyntaxError.for_field(
-            "license", f"{expression!r} is not a valid license expression: {exc}"
-        ) from exc
+    return parsed
 
 
 def normalize_expression(expression: str, catalog: Catalog | None = None) -> str:
@@ -99,7 +104,8 @@ def normalize_expression(expression: str, catalog: Catalog | None = None) -> str
 
 def license_ids(expression: str, catalog: Catalog | None = None) -> list[str]:
     parsed = parse_expression(expression, catalog)
-    return [symbol.key for symbol in _licensing(catalog or load_catalog()).license_symbols(parsed, decompose=True)]
+    symbols = _licensing(catalog or load_catalog()).license_symbols(parsed, decompose=True)
+    return [symbol.key for symbol in symbols if not symbol.is_exception]
 
 
 def evaluate_expression(expression: str, facts: Facts, catalog: Catalog | None = None) -> Evaluation:

@@ -104,7 +104,7 @@ class _Checker:
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
             self.fail(path, f"must be a number ≥ 0 or null, not {value!r}")
             return None
         return float(value)
@@ -132,7 +132,8 @@ class _Checker:
             return default
         unknown = [item for item in value if item not in vocabulary]
         if unknown:
-            self.fail(path, f"{unknown[0]!r} is not one of {', '.join(vocabulary)}")
+            names = ", ".join(repr(item) for item in unknown)
+            self.fail(path, f"{names} {'is' if len(unknown) == 1 else 'are'} not one of {', '.join(vocabulary)}")
             return default
         return tuple(dict.fromkeys(value))
 

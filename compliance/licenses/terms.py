@@ -42,6 +42,7 @@ TRIGGERS = (
     "derivative_created",
     "derivative_distributed",
     "outputs_used_to_train_models",
+    "outputs_trained_model_distributed",
     "end_users_in_eu",
 )
 
@@ -80,7 +81,7 @@ class Threshold:
     clause: str
     text: str = ""
 
-    def exceeded_by(self, value: int) -> bool:
+    def exceeded_by(self, value: float) -> bool:
         return value > self.limit if self.comparison == "greater_than" else value >= self.limit
 
 

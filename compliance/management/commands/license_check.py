@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 raise ApplicationError.for_field(
                     "license_file", f"cannot read {options['license_file']!r}: {exc.strerror}"
                 ) from exc
-            return license_check(license_text=text, facts=facts)
+            return license_check(license_text=text, facts=facts, text_field="license_file")
         return license_check(license=options["license"], facts=facts)
 
 
