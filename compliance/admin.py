@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -27,6 +28,31 @@ class CatalogLicenseAdmin(RoleAdminMixin, admin.ModelAdmin[CatalogLicense]):
     readonly_fields = [f.name for f in CatalogLicense._meta.fields]
 
 
+class LicensePolicyRuleForm(forms.ModelForm[LicensePolicyRule]):
+    """Runs the service's own validation, so a refused rule is a form error, not a half-saved page."""
+
+    class Meta:
+        model = LicensePolicyRule
+        fields = list(services.POLICY_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        values = {name: cleaned.get(name) for name in services.POLICY_FIELDS}
+        try:
+            services.license_policy_rule_validate(values)
+        except ApplicationError as exc:
+            if not exc.fields:
+                self.add_error(None, exc.message)
+            for field, problems in exc.fields.items():
+                for problem in problems:
+                    self.add_error(field if field in self.fields else None, problem)
+            return cleaned
+        cleaned.update(values)
+        return cleaned
+
+
 @admin.register(LicensePolicyRule)
 class LicensePolicyRuleAdmin(RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]):
     """Rules are added and changed through the audited services; retire a rule by deactivating it."""
@@ -37,22 +63,21 @@ class LicensePolicyRuleAdmin(RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]
     list_filter = ["effect", "environment", "active", "match_kind"]
     search_fields = ["name", "match_value", "reason"]
     fields = list(services.POLICY_FIELDS)
+    form = LicensePolicyRuleForm
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return user_can(request.user, Capability.POLICY_MANAGE)
 
     def save_model(self, request: HttpRequest, obj: LicensePolicyRule, form: ModelForm[Any], change: bool) -> None:
+        # The form already ran the service's validation; anything the service still refuses
+        # (a race on the name) is an error page rather than a false "saved".
         values = {name: form.cleaned_data[name] for name in services.POLICY_FIELDS}
-        try:
-            if change:
-                services.license_policy_rule_update(
-                    actor=request.user, rule=obj, reason_for_change="edited in the admin", **values
-                )
-            else:
-                created = services.license_policy_rule_create(actor=request.user, **values)
-                obj.pk = created.pk
-        except ApplicationError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+        if change:
+            services.license_policy_rule_update(
+                actor=request.user, rule=obj, reason_for_change="edited in the admin", **values
+            )
+        else:
+            obj.pk = services.license_policy_rule_create(actor=request.user, **values).pk
 
 
 class LicenseAssessmentInline(admin.StackedInline[LicenseAssessment, ModelVersion]):
@@ -72,6 +97,12 @@ class LicenseAssessmentInline(admin.StackedInline[LicenseAssessment, ModelVersio
     )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_can(request.user, Capability.COMPLIANCE_VIEW)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

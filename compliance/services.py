@@ -141,7 +141,8 @@ POLICY_FIELDS = ("name", "match_kind", "match_value", "environment", "effect", "
 SIGNOFF_ROLES = (Role.APPROVER_LEGAL.value, Role.APPROVER_SECURITY.value, Role.COMPLIANCE_OFFICER.value)
 
 
-def _validate_rule(values: dict[str, Any]) -> None:
+def license_policy_rule_validate(values: dict[str, Any]) -> None:
+    """Check (and normalize in place) a rule's values; raise ApplicationError naming the field."""
     kind = values["match_kind"]
     if kind not in LicensePolicyRule.MatchKind.values:
         raise ApplicationError.for_field(
@@ -191,7 +192,7 @@ def license_policy_rule_create(
         "reason": reason,
         "active": active,
     }
-    _validate_rule(values)
+    license_policy_rule_validate(values)
     with transaction.atomic():
         if LicensePolicyRule.objects.filter(name=name).exists():
             raise ConflictError.for_field("name", f"a rule named {name!r} exists already")
@@ -215,7 +216,7 @@ def license_policy_rule_update(
         rule = LicensePolicyRule.objects.select_for_update().get(pk=rule.pk)
         before = {name: getattr(rule, name) for name in POLICY_FIELDS}
         values = before | changes
-        _validate_rule(values)
+        license_policy_rule_validate(values)
         if values == before:
             return rule
         for name, value in values.items():

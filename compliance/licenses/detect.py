@@ -10,6 +10,7 @@ wrapping, Markdown, quotes and punctuation make no difference, and copyright lin
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,14 +22,18 @@ from compliance.licenses.terms import License
 MIN_CONFIDENCE = 0.5
 MIN_PHRASES_MATCHED = 2
 
-_COPYRIGHT_LINE = re.compile(r"^\W*(copyright\b|\(c\)\s*\d{4}|©).*$", re.IGNORECASE | re.MULTILINE)
+# Only lines shaped like a copyright notice ("Copyright (c) 2024 ...", "Copyright 2023 ...",
+# "© ..."), never prose that merely starts with the word, and never a whole flattened text.
+_COPYRIGHT_LINE = re.compile(
+    r"^\W*(copyright\s*(\(c\)|©|\d{4}|\[yyyy\]|<year>)|\(c\)\s*\d{4}|©)[^\n]{0,200}$", re.IGNORECASE | re.MULTILINE
+)
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 def normalize(text: str) -> str:
     """The words of ``text``, lower-cased and single-spaced, without copyright lines or markup."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", html.unescape(text))
     text = _COPYRIGHT_LINE.sub(" ", text)
     text = _MARKDOWN_LINK.sub(r"\1", text)
     return " ".join(_WORD.findall(text.lower()))
@@ -83,13 +88,15 @@ def detect_license(text: str, catalog: Catalog | None = None) -> Detection:
 
     padded = f" {words} "
     candidates = []
+    found: dict[str, set[str]] = {}
     for entry in catalog.reviewed():
         phrases = _phrases(entry)
         if not phrases:
             continue
-        matched = sum(1 for phrase in phrases if f" {phrase} " in padded)
-        if matched:
-            candidates.append(Candidate(entry.id, matched / len(phrases), matched, len(phrases)))
+        hits = {phrase for phrase in phrases if f" {phrase} " in padded}
+        if hits:
+            found[entry.id] = hits
+            candidates.append(Candidate(entry.id, len(hits) / len(phrases), len(hits), len(phrases)))
     # Best share first; between equal shares, the license that explains more of the text.
     candidates.sort(key=lambda c: (-c.score, -c.matched, c.license_id))
     top = tuple(candidates[:5])
@@ -97,8 +104,15 @@ def detect_license(text: str, catalog: Catalog | None = None) -> Detection:
         return Detection(None, 0.0, "none")
     best = candidates[0]
     confidence = best.score
-    if len(candidates) > 1 and (candidates[1].score, candidates[1].matched) == (best.score, best.matched):
-        confidence /= 2  # two licenses fit equally well: do not pretend to know which
+    # Another license that fits equally well, or whose evidence includes all of the winner's
+    # (the winner merely has fewer passages), leaves the version open: do not pretend to know.
+    rivals = [
+        c
+        for c in candidates[1:]
+        if (c.score, c.matched) == (best.score, best.matched) or found[c.license_id] >= found[best.license_id]
+    ]
+    if rivals:
+        confidence /= 2
     if confidence < MIN_CONFIDENCE or best.matched < MIN_PHRASES_MATCHED:
         return Detection(None, confidence, "none", top)
     return Detection(catalog.licenses[best.license_id], confidence, "fingerprint", top)
