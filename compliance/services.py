@@ -40,7 +40,8 @@ def _entry_row(entry: Any) -> dict[str, Any]:
 
 
 def license_catalog_sync(*, actor: Actor, catalog: Catalog | None = None) -> dict[str, list[str]]:
-    """Make the CatalogLicense table equal to the reviewed files and the SPDX list; report what changed."""
+    """Make the CatalogLicense table equal to the reviewed files and the SPDX list, re-assess versions
+    assessed with an earlier catalog, and report what changed."""
     catalog = catalog or load_catalog()
     with transaction.atomic():
         existing = dict(CatalogLicense.objects.values_list("id", "content_sha256"))
@@ -73,6 +74,14 @@ def license_catalog_sync(*, actor: Actor, catalog: Catalog | None = None) -> dic
                     "total": len(catalog),
                 },
             )
+        # Assessments made with an earlier catalog are redone, so no version keeps a stale verdict.
+        current = catalog_sha256(catalog)
+        stale = ModelVersion.objects.filter(license_assessment__isnull=False).exclude(
+            license_assessment__catalog_sha256=current
+        )
+        summary["reassessed"] = [str(version.pk) for version in stale.order_by("pk")]
+        for version in stale.order_by("pk"):
+            _record_one(actor, version, catalog)
     return summary
 
 

@@ -13,16 +13,18 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from compliance import events as compliance_events
 from compliance.licenses.catalog import CATALOG_DIR, CatalogError, build_catalog, load_catalog, parse_license_file
 from compliance.licenses.detect import MIN_PHRASES_MATCHED, normalize
 from compliance.licenses.expressions import normalize_expression
 from compliance.licenses.spdx import osi_approved_by_id
-from compliance.models import CatalogLicense
+from compliance.models import CatalogLicense, LicenseAssessment
 from compliance.selectors import catalog_sha256
-from compliance.services import _entry_row, license_catalog_sync
+from compliance.services import _entry_row, license_assessment_record, license_catalog_sync
 from core.models import AuditEvent
+from registry.models import Model, ModelVersion, Organization
 
 SYNCED = compliance_events.LICENSE_CATALOG_SYNCED.name
 # Licenses that cannot have a fingerprint of their own, and why.
@@ -92,7 +94,7 @@ def test_missing_rows_are_added_and_rows_without_a_file_are_removed() -> None:
 
     summary = license_catalog_sync(actor=None)
 
-    assert summary == {"added": ["CC-BY-4.0"], "changed": [], "removed": ["LicenseRef-Withdrawn"]}
+    assert summary == {"added": ["CC-BY-4.0"], "changed": [], "removed": ["LicenseRef-Withdrawn"], "reassessed": []}
     assert CatalogLicense.objects.filter(id="CC-BY-4.0").exists()
     assert not CatalogLicense.objects.filter(id="LicenseRef-Withdrawn").exists()
     [event] = AuditEvent.objects.filter(action=SYNCED)
@@ -356,3 +358,26 @@ def test_the_spdx_list_fills_in_unreviewed_licenses() -> None:
     generic = catalog.licenses["BSD-4-Clause-UC"]
     assert (generic.reviewed, generic.osi_approved) == (False, False)
     assert len(catalog) > len(reviewed) + 400
+
+
+@pytest.mark.django_db
+def test_sync_reassesses_versions_assessed_with_an_earlier_catalog() -> None:
+    # given a version whose stored assessment was made with another catalog
+    organization = Organization.objects.create(name="Acme", hub_namespace="acme")
+    model = Model.objects.create(hub_id="acme/tiny", provider=organization)
+    version = ModelVersion.objects.create(model=model, revision="a" * 40, source="hub", declared_license="mit")
+    with transaction.atomic():
+        license_assessment_record(actor=None, version=version)
+    LicenseAssessment.objects.filter(version=version).update(catalog_sha256="0" * 64, effective_expression="stale")
+
+    # when the catalog is synced
+    summary = license_catalog_sync(actor=None)
+
+    # then the assessment is redone with the current catalog, and audited
+    assessment = LicenseAssessment.objects.get(version=version)
+    assert summary["reassessed"] == [str(version.pk)]
+    assert assessment.effective_expression == "MIT"
+    assert assessment.catalog_sha256 != "0" * 64
+    event = AuditEvent.objects.filter(action="compliance.license_assessment.recorded").order_by("-sequence").first()
+    assert event is not None
+    assert event.before["effective_expression"] == "stale"

@@ -21,6 +21,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"license catalog in sync: {len(summary['added'])} added, {len(summary['changed'])} changed, "
-                f"{len(summary['removed'])} removed"
+                f"{len(summary['removed'])} removed; {len(summary['reassessed'])} model versions re-assessed"
             )
         )
