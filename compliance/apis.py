@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -23,14 +21,9 @@ from compliance.serializers import (
     PolicyRuleInputSerializer,
     PolicyRuleSerializer,
 )
+from core.api.validation import validated_input
 from core.roles import Capability
 from registry.models import ModelVersion
-
-
-def _validated(serializer_class: Any, data: Any, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class LicenseCheckApi(APIView):
@@ -41,7 +34,7 @@ class LicenseCheckApi(APIView):
 
     @extend_schema(request=LicenseCheckRequestSerializer, responses={200: LicenseCheckResultSerializer})
     def post(self, request: Request) -> Response:
-        data = _validated(LicenseCheckRequestSerializer, request.data)
+        data = validated_input(LicenseCheckRequestSerializer, request.data)
         if "version" in data:
             version = get_object_or_404(ModelVersion, pk=data["version"])
             expression = selectors.version_license_expression(version)
@@ -59,7 +52,7 @@ class LicenseDetectionApi(APIView):
 
     @extend_schema(request=LicenseDetectionRequestSerializer, responses={200: OpenApiResponse(description="detection")})
     def post(self, request: Request) -> Response:
-        data = _validated(LicenseDetectionRequestSerializer, request.data)
+        data = validated_input(LicenseDetectionRequestSerializer, request.data)
         return Response(detect_license(data["text"]).as_dict())
 
 
@@ -107,7 +100,7 @@ class PolicyRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=PolicyRuleInputSerializer, responses={201: PolicyRuleSerializer})
     def create(self, request: Request) -> Response:
-        data = _validated(PolicyRuleInputSerializer, request.data)
+        data = validated_input(PolicyRuleInputSerializer, request.data)
         data.pop("reason_for_change", None)
         rule = services.license_policy_rule_create(actor=request.user, **data)
         return Response(PolicyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
@@ -115,7 +108,7 @@ class PolicyRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=PolicyRuleInputSerializer, responses={200: PolicyRuleSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         rule = self.get_object()
-        data = _validated(PolicyRuleInputSerializer, request.data, partial=True)
+        data = validated_input(PolicyRuleInputSerializer, request.data, partial=True)
         reason_for_change = data.pop("reason_for_change", "")
         rule = services.license_policy_rule_update(
             actor=request.user, rule=rule, reason_for_change=reason_for_change, **data

@@ -39,6 +39,19 @@ class OwnLicense:
 class VersionLicense(OwnLicense):
     effective_expression: str = ""
 
+    def assessment_values(self) -> dict[str, Any]:
+        """The fields of a ``LicenseAssessment`` this result fills in."""
+        return {
+            "declared_expression": self.declared_expression,
+            "detected_license": self.detected_license,
+            "detection_confidence": self.detection_confidence,
+            "detection_matched_by": self.detection_matched_by,
+            "own_expression": self.own_expression,
+            "effective_expression": self.effective_expression,
+            "tag_text_mismatch": self.mismatch,
+            "findings": self.findings,
+        }
+
 
 def catalog_sha256(catalog: Catalog) -> str:
     digest = hashlib.sha256()
@@ -149,6 +162,10 @@ def versions_derived_from(version: ModelVersion) -> list[ModelVersion]:
     return found
 
 
+def version_license_fields() -> list[str]:
+    return list(VersionLicense("", "", None, "", "", False).assessment_values())
+
+
 def version_license_expression(version: ModelVersion) -> str:
     """The effective license expression of a version, from its stored assessment when there is one."""
     stored = LicenseAssessment.objects.filter(version=version).values_list("effective_expression", flat=True).first()
@@ -173,32 +190,12 @@ def version_license_report(version: ModelVersion, *, environment: str = "product
     catalog = load_catalog()
     stored = LicenseAssessment.objects.filter(version=version).first()
     if stored is not None:
-        assessment = {
-            "declared_expression": stored.declared_expression,
-            "detected_license": stored.detected_license,
-            "detection_confidence": stored.detection_confidence,
-            "detection_matched_by": stored.detection_matched_by,
-            "own_expression": stored.own_expression,
-            "effective_expression": stored.effective_expression,
-            "tag_text_mismatch": stored.tag_text_mismatch,
-            "findings": stored.findings,
+        assessment: dict[str, Any] = {name: getattr(stored, name) for name in version_license_fields()} | {
             "assessed_at": stored.assessed_at,
             "stored": True,
         }
     else:
-        computed = version_license(version, catalog)
-        assessment = {
-            "declared_expression": computed.declared_expression,
-            "detected_license": computed.detected_license,
-            "detection_confidence": computed.detection_confidence,
-            "detection_matched_by": computed.detection_matched_by,
-            "own_expression": computed.own_expression,
-            "effective_expression": computed.effective_expression,
-            "tag_text_mismatch": computed.mismatch,
-            "findings": computed.findings,
-            "assessed_at": None,
-            "stored": False,
-        }
+        assessment = version_license(version, catalog).assessment_values() | {"assessed_at": None, "stored": False}
     expression = str(assessment["effective_expression"])
     evaluation = evaluate_expression(expression, parse_facts({}), catalog)
     entries = [catalog.licenses[license_id] for license_id in dict.fromkeys(license_ids(expression, catalog))]

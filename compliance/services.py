@@ -118,16 +118,7 @@ def license_assessment_record(
 
 
 def _record_one(actor: Actor, version: ModelVersion, catalog: Catalog) -> LicenseAssessment:
-    result = version_license(version, catalog)
-    values = {
-        "declared_expression": result.declared_expression,
-        "detected_license": result.detected_license,
-        "detection_confidence": result.detection_confidence,
-        "detection_matched_by": result.detection_matched_by,
-        "own_expression": result.own_expression,
-        "effective_expression": result.effective_expression,
-        "tag_text_mismatch": result.mismatch,
-        "findings": result.findings,
+    values = version_license(version, catalog).assessment_values() | {
         "catalog_sha256": catalog_sha256(catalog),
     }
     current = LicenseAssessment.objects.select_for_update().filter(version=version).first()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import IdFilter
+from core.api.validation import validated_input
 from core.context import current_audit_context
 from core.roles import Capability
 from registry import selectors, services
@@ -42,7 +43,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(request=OrganizationInputSerializer, responses={201: OrganizationSerializer})
     def create(self, request: Request) -> Response:
-        data = _validated(OrganizationInputSerializer, request.data)
+        data = validated_input(OrganizationInputSerializer, request.data)
         data.pop("reason", None)
         organization = services.organization_create(actor=request.user, **data)
         return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
@@ -50,7 +51,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(request=OrganizationInputSerializer, responses={200: OrganizationSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         organization = self.get_object()
-        data = _validated(OrganizationInputSerializer, request.data, partial=True)
+        data = validated_input(OrganizationInputSerializer, request.data, partial=True)
         reason = data.pop("reason", "")
         organization = services.organization_update(
             actor=request.user, organization=organization, reason=reason, **data
@@ -81,7 +82,7 @@ class ModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=ModelUpdateSerializer, responses={200: ModelSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         model = self.get_object()
-        data = _validated(ModelUpdateSerializer, request.data, partial=True)
+        data = validated_input(ModelUpdateSerializer, request.data, partial=True)
         reason = data.pop("reason", "")
         services.model_update(actor=request.user, model=model, reason=reason, **data)
         return Response(ModelSerializer(self.get_queryset().get(pk=model.pk)).data)
@@ -119,7 +120,7 @@ class ModelVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         },
     )
     def create(self, request: Request) -> Response:
-        data = _validated(ImportRequestSerializer, request.data)
+        data = validated_input(ImportRequestSerializer, request.data)
         if data["background"]:
             context = current_audit_context()
             task = import_hf_model_task.apply_async(
@@ -159,9 +160,3 @@ class ImportTaskApi(APIView):
         elif result.failed():
             body["error"] = {"code": "failed", "message": str(result.result)}
         return Response(body)
-
-
-def _validated(serializer_class: Any, data: Any, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
