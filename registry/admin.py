@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.forms import ModelForm
@@ -57,11 +58,26 @@ class VersionInline(admin.TabularInline[ModelVersion, Model]):
         return False
 
 
+class ModelEditForm(forms.ModelForm[Model]):
+    """Checks modalities as the service will, so a refused edit is a form error, not a false "saved"."""
+
+    class Meta:
+        model = Model
+        fields = list(services.MODEL_EDITABLE_FIELDS)
+
+    def clean_modalities(self) -> list[str]:
+        try:
+            return services.model_modalities_clean(self.cleaned_data.get("modalities"))
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.fields.get("modalities", [exc.message])) from exc
+
+
 @admin.register(Model)
 class ModelAdmin(ServiceSavingAdmin, admin.ModelAdmin[Model]):
     view_capability = Capability.REGISTRY_VIEW
     manage_capability = Capability.REGISTRY_MANAGE
     editable_fields = services.MODEL_EDITABLE_FIELDS
+    form = ModelEditForm
     list_display = ["hub_id", "provider", "task", "architecture", "parameter_count", "training_compute_flops"]
     list_filter = ["provider", "task", "architecture"]
     search_fields = ["hub_id", "provider__name", "architecture"]

@@ -109,7 +109,7 @@ def model_update(*, actor: Actor, model: Model, reason: str = "", **changes: Any
     if unknown:
         raise ApplicationError.for_field(sorted(unknown)[0], "cannot be changed")
     if "modalities" in changes:
-        changes["modalities"] = _clean_modalities(changes["modalities"])
+        changes["modalities"] = model_modalities_clean(changes["modalities"])
     with transaction.atomic():
         model = Model.objects.select_for_update().get(pk=model.pk)
         before = {name: getattr(model, name) for name in changes}
@@ -123,7 +123,8 @@ def model_update(*, actor: Actor, model: Model, reason: str = "", **changes: Any
     return model
 
 
-def _clean_modalities(value: Any) -> list[str]:
+def model_modalities_clean(value: Any) -> list[str]:
+    """A list of known modality codes without repeats, or ApplicationError naming the field."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ApplicationError.for_field("modalities", "must be a list of strings")
     unknown = [item for item in value if item not in Modality.values]

@@ -275,3 +275,22 @@ def test_the_bulk_delete_action_is_not_offered_even_to_a_superuser(
     )
 
     assert registry_row_counts() == before
+
+
+@pytest.mark.django_db
+def test_an_unknown_modality_is_a_form_error_in_the_admin_and_nothing_is_saved(
+    make_user: Callable[..., User], registry_rows: Registry
+) -> None:
+    officer = make_user(Role.COMPLIANCE_OFFICER, is_staff=True)
+    client = Client()
+    client.force_login(officer)
+    url = f"/admin/registry/model/{registry_rows.model.pk}/change/"
+    before = AuditEvent.objects.count()
+
+    response = client.post(url, {"task": "text-generation", "modalities": '["text", "smell"]', "description": ""})
+
+    assert response.status_code == 200  # the form is shown again with its error
+    assert "&#x27;smell&#x27; is not one of" in response.content.decode()
+    assert AuditEvent.objects.count() == before
+    registry_rows.model.refresh_from_db()
+    assert "smell" not in registry_rows.model.modalities
