@@ -8,6 +8,7 @@ from compliance.apis import (
     PolicyRuleViewSet,
     VersionLicenseApi,
 )
+from compliance.classification_apis import ClassificationApi
 
 router = SimpleRouter()
 router.register("licenses", CatalogLicenseViewSet, basename="license")
@@ -18,4 +19,5 @@ urlpatterns = [
     path("license-checks/", LicenseCheckApi.as_view(), name="license-check"),
     path("license-detections/", LicenseDetectionApi.as_view(), name="license-detection"),
     path("versions/<int:pk>/license/", VersionLicenseApi.as_view(), name="version-license"),
+    path("classifications/", ClassificationApi.as_view(), name="classification"),
 ]

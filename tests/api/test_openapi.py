@@ -28,6 +28,7 @@ EXPECTED_OPERATIONS = {
     "/api/v1/license-checks/": {"post"},
     "/api/v1/license-detections/": {"post"},
     "/api/v1/versions/{id}/license/": {"get"},
+    "/api/v1/classifications/": {"post"},
 }
 
 
