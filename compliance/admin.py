@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from compliance import selectors, services
-from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule
+from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule, UseCase
 from core.admin_mixins import RoleAdminMixin
 from core.errors import ApplicationError
 from core.roles import Capability, user_can
@@ -146,3 +146,50 @@ class ModelVersionWithLicenseAdmin(ModelVersionAdmin):
 
 admin.site.unregister(ModelVersion)
 admin.site.register(ModelVersion, ModelVersionWithLicenseAdmin)
+
+
+class UseCaseForm(forms.ModelForm[UseCase]):
+    """Validates facts and answers with the engines' validators before anything is saved."""
+
+    class Meta:
+        model = UseCase
+        fields = list(services.USE_CASE_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            services.use_case_validate({name: cleaned.get(name) for name in services.USE_CASE_FIELDS})
+        except ApplicationError as exc:
+            field = next(iter(exc.fields), "").split(".", 1)[0]
+            self.add_error(field if field in self.fields else None, exc.message)
+        return cleaned
+
+
+@admin.register(UseCase)
+class UseCaseAdmin(RoleAdminMixin, admin.ModelAdmin[UseCase]):
+    view_capability = Capability.COMPLIANCE_VIEW
+    manage_capability = Capability.USE_CASE_MANAGE
+    form = UseCaseForm
+    fields = list(services.USE_CASE_FIELDS)
+    list_display = ["name", "owner", "classification_tier", "updated_at"]
+    search_fields = ["name", "intended_purpose", "owner__username"]
+    list_select_related = ["owner"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_can(request.user, Capability.USE_CASE_MANAGE)
+
+    @admin.display(description="EU AI Act tier")
+    def classification_tier(self, use_case: UseCase) -> str:
+        try:
+            return str(selectors.use_case_assessment(use_case)["classification"]["tier"])
+        except ApplicationError:
+            return "answers invalid"
+
+    def save_model(self, request: HttpRequest, obj: UseCase, form: forms.ModelForm[Any], change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in services.USE_CASE_FIELDS}
+        if change:
+            services.use_case_update(actor=request.user, use_case=obj, reason="edited in the admin", **values)
+        else:
+            obj.pk = services.use_case_create(actor=request.user, **values).pk

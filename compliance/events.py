@@ -10,3 +10,7 @@ LICENSE_ASSESSED = register_event_type(
 )
 POLICY_RULE_CREATED = register_event_type(210, "compliance.policy_rule.created", "A license policy rule was added")
 POLICY_RULE_UPDATED = register_event_type(211, "compliance.policy_rule.updated", "A license policy rule was changed")
+USE_CASE_CREATED = register_event_type(220, "compliance.use_case.created", "A use case was described")
+USE_CASE_UPDATED = register_event_type(
+    221, "compliance.use_case.updated", "A use case's purpose, facts or answers changed"
+)

@@ -99,3 +99,26 @@ class LicensePolicyRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UseCase(models.Model):
+    """One intended use of models: what an approval is granted for, with the deployer's facts and answers.
+
+    ``deployment_facts`` are the license engine's facts (compliance/licenses/facts.py) and
+    ``classification_answers`` the EU AI Act answers (compliance/classification/README.md);
+    both are validated by the services that write them.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    intended_purpose = models.TextField()
+    deployment_facts = models.JSONField(default=dict, blank=True)
+    classification_answers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.classification.engine import classify_answers
 from compliance.licenses.catalog import Catalog, load_catalog
 from compliance.licenses.detect import detect_license
 from compliance.licenses.expressions import (
@@ -15,9 +16,9 @@ from compliance.licenses.expressions import (
     license_ids,
     normalize_expression,
 )
-from compliance.licenses.facts import parse_facts
+from compliance.licenses.facts import Facts, parse_facts
 from compliance.licenses.policy import PolicyRule, apply_policy
-from compliance.models import LicenseAssessment, LicensePolicyRule
+from compliance.models import LicenseAssessment, LicensePolicyRule, UseCase
 from registry.models import ModelVersion
 from registry.selectors import model_version_ancestors
 
@@ -211,3 +212,25 @@ def version_license_report(version: ModelVersion, *, environment: str = "product
         "default_evaluation": evaluation.as_dict(),
         "policy": {"environment": environment, "decisions": [decision.as_dict() for decision in decisions]},
     }
+
+
+def use_case_facts_for(use_case: UseCase, version: ModelVersion | None = None) -> Facts:
+    """The use case's deployment facts; the model's modalities fill in when the use case gives none."""
+    data = dict(use_case.deployment_facts or {})
+    if version is not None and "model_modalities" not in data and version.model.modalities:
+        data["model_modalities"] = list(version.model.modalities)
+    return parse_facts(data)
+
+
+def use_case_assessment(use_case: UseCase, version: ModelVersion | None = None) -> dict[str, Any]:
+    """The EU AI Act classification of a use case and, for a model version, the license verdict for its facts."""
+    result: dict[str, Any] = {
+        "use_case": use_case.pk,
+        "classification": classify_answers(use_case.classification_answers or {}),
+    }
+    if version is not None:
+        expression = version_license_expression(version)
+        facts = use_case_facts_for(use_case, version)
+        result["version"] = version.pk
+        result["license"] = evaluate_expression(expression, facts).as_dict() | {"expression": expression}
+    return result

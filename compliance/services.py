@@ -11,9 +11,18 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from compliance import events
+from compliance.classification.answers import parse_answers
 from compliance.licenses.catalog import Catalog, load_catalog
+from compliance.licenses.facts import parse_facts
 from compliance.licenses.terms import Category
-from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule, PolicyEffect, PolicyEnvironment
+from compliance.models import (
+    CatalogLicense,
+    LicenseAssessment,
+    LicensePolicyRule,
+    PolicyEffect,
+    PolicyEnvironment,
+    UseCase,
+)
 from compliance.selectors import catalog_sha256, version_license, versions_derived_from
 from core.errors import ApplicationError, ConflictError
 from core.ledger import Actor, Target, audit_record
@@ -235,3 +244,90 @@ def license_policy_rule_update(
             reason=reason_for_change,
         )
     return rule
+
+
+# --- Use cases ----------------------------------------------------------------------
+
+USE_CASE_FIELDS = ("name", "owner", "intended_purpose", "deployment_facts", "classification_answers")
+
+
+def _use_case_state(use_case: UseCase) -> dict[str, Any]:
+    return {
+        "name": use_case.name,
+        "owner": use_case.owner_id,
+        "intended_purpose": use_case.intended_purpose,
+        "deployment_facts": use_case.deployment_facts,
+        "classification_answers": use_case.classification_answers,
+    }
+
+
+def use_case_validate(values: dict[str, Any]) -> None:
+    """Validate facts and answers with the engines' own validators (errors name the nested field)."""
+    if not str(values.get("name", "")).strip():
+        raise ApplicationError.for_field("name", "is required")
+    if not str(values.get("intended_purpose", "")).strip():
+        raise ApplicationError.for_field("intended_purpose", "describe what the system is for")
+    for field, parse in (("deployment_facts", parse_facts), ("classification_answers", parse_answers)):
+        try:
+            parse(values.get(field) or {})
+        except ApplicationError as exc:
+            raise ApplicationError(
+                f"{field}: {exc.message}",
+                fields={f"{field}.{name}": problems for name, problems in exc.fields.items()},
+                code=exc.code,
+            ) from exc
+
+
+def use_case_create(
+    *,
+    actor: Actor,
+    name: str,
+    owner: User,
+    intended_purpose: str,
+    deployment_facts: dict[str, Any] | None = None,
+    classification_answers: dict[str, Any] | None = None,
+) -> UseCase:
+    """Describe a use case: what it is for, the deployer's facts and the EU AI Act answers."""
+    values = {
+        "name": name,
+        "owner": owner,
+        "intended_purpose": intended_purpose,
+        "deployment_facts": deployment_facts or {},
+        "classification_answers": classification_answers or {},
+    }
+    use_case_validate(values)
+    with transaction.atomic():
+        if UseCase.objects.filter(name=name).exists():
+            raise ConflictError.for_field("name", f"a use case named {name!r} exists already")
+        try:
+            with transaction.atomic():
+                use_case = UseCase.objects.create(**values)
+        except IntegrityError as exc:
+            raise ConflictError.for_field("name", f"a use case named {name!r} exists already") from exc
+        audit_record(event=events.USE_CASE_CREATED, actor=actor, target=use_case, after=_use_case_state(use_case))
+    return use_case
+
+
+def use_case_update(*, actor: Actor, use_case: UseCase, reason: str = "", **changes: Any) -> UseCase:
+    """Change a use case; the before/after of every field is audited."""
+    unknown = set(changes) - set(USE_CASE_FIELDS)
+    if unknown:
+        raise ApplicationError.for_field(sorted(unknown)[0], "cannot be changed")
+    with transaction.atomic():
+        use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
+        before = _use_case_state(use_case)
+        for name, value in changes.items():
+            setattr(use_case, name, value)
+        use_case_validate({name: getattr(use_case, name) for name in USE_CASE_FIELDS})
+        after = _use_case_state(use_case)
+        if after == before:
+            return use_case
+        try:
+            with transaction.atomic():
+                use_case.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError as exc:
+            raise ConflictError.for_field("name", "another use case has that name") from exc
+        audit_record(
+            event=events.USE_CASE_UPDATED, actor=actor, target=use_case, before=before, after=after, reason=reason
+        )
+    return use_case

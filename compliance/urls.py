@@ -9,10 +9,12 @@ from compliance.apis import (
     VersionLicenseApi,
 )
 from compliance.classification_apis import ClassificationApi
+from compliance.use_case_apis import UseCaseViewSet
 
 router = SimpleRouter()
 router.register("licenses", CatalogLicenseViewSet, basename="license")
 router.register("license-policy-rules", PolicyRuleViewSet, basename="license-policy-rule")
+router.register("use-cases", UseCaseViewSet, basename="use-case")
 
 urlpatterns = [
     *router.urls,

@@ -28,6 +28,8 @@ class Capability(StrEnum):
     COMPLIANCE_VIEW = "compliance.view"
     # Change the organization's license policy rules.
     POLICY_MANAGE = "compliance.policy_manage"
+    # Describe use cases (purpose, deployment facts, classification answers).
+    USE_CASE_MANAGE = "compliance.use_case_manage"
     # Assign roles and issue management API tokens.
     USERS_MANAGE = "users.manage"
 
@@ -36,10 +38,12 @@ _READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capabili
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.COMPLIANCE_OFFICER: _READ_ALL
-    | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE, Capability.POLICY_MANAGE},
+    | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE, Capability.POLICY_MANAGE, Capability.USE_CASE_MANAGE},
     Role.APPROVER_LEGAL: _READ_ALL,
     Role.APPROVER_SECURITY: _READ_ALL,
-    Role.ML_ENGINEER: frozenset({Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE, Capability.COMPLIANCE_VIEW}),
+    Role.ML_ENGINEER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE, Capability.COMPLIANCE_VIEW, Capability.USE_CASE_MANAGE}
+    ),
     Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW, Capability.COMPLIANCE_VIEW}),
     # Auditors read everything and change nothing.
     Role.AUDITOR: _READ_ALL,

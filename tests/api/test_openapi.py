@@ -29,6 +29,9 @@ EXPECTED_OPERATIONS = {
     "/api/v1/license-detections/": {"post"},
     "/api/v1/versions/{id}/license/": {"get"},
     "/api/v1/classifications/": {"post"},
+    "/api/v1/use-cases/": {"get", "post"},
+    "/api/v1/use-cases/{id}/": {"get", "patch"},
+    "/api/v1/use-cases/{id}/assessment/": {"get"},
 }
 
 
