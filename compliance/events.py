@@ -14,3 +14,14 @@ USE_CASE_CREATED = register_event_type(220, "compliance.use_case.created", "A us
 USE_CASE_UPDATED = register_event_type(
     221, "compliance.use_case.updated", "A use case's purpose, facts or answers changed"
 )
+APPROVAL_CREATED = register_event_type(230, "compliance.approval.created", "An approval request was drafted")
+APPROVAL_UPDATED = register_event_type(
+    231, "compliance.approval.updated", "A draft's evidence, licence or conditions changed"
+)
+APPROVAL_TRANSITIONED = register_event_type(
+    232, "compliance.approval.transitioned", "An approval request changed state"
+)
+APPROVAL_SIGNED = register_event_type(233, "compliance.approval.signed", "Someone signed off an approval request")
+APPROVAL_GATES_FAILED = register_event_type(
+    234, "compliance.approval.gates_failed", "A move was refused by a machine gate"
+)

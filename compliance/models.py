@@ -114,6 +114,11 @@ class UseCase(models.Model):
     intended_purpose = models.TextField()
     deployment_facts = models.JSONField(default=dict, blank=True)
     classification_answers = models.JSONField(default=dict, blank=True)
+    deployer_public_body_or_public_service = models.BooleanField(
+        default=False,
+        help_text="The deployer is a body governed by public law or a private entity providing public services "
+        "(Art. 27: a fundamental rights impact assessment is then required for high-risk use)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,3 +127,79 @@ class UseCase(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApprovalState(models.TextChoices):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+OPEN_OR_IN_FORCE = ["draft", "submitted", "in_review", "changes_requested", "approved", "suspended"]
+
+
+class DeploymentEnvironment(models.TextChoices):
+    PRODUCTION = "production"
+    STAGING = "staging"
+
+
+class ApprovalRequest(models.Model):
+    """A request to deploy one model version for one use case in one environment."""
+
+    version = models.ForeignKey("registry.ModelVersion", on_delete=models.PROTECT, related_name="approval_requests")
+    use_case = models.ForeignKey(UseCase, on_delete=models.PROTECT, related_name="approval_requests")
+    environment = models.CharField(max_length=12, choices=DeploymentEnvironment.choices)
+    state = models.CharField(max_length=20, choices=ApprovalState.choices, default=ApprovalState.DRAFT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # {"risk_management": {"reference": "...", "sha256": "..."}, ...}
+    evidence = models.JSONField(default=dict, blank=True)
+    # The separate licence from the licensor, when the license verdict needs one.
+    separate_license = models.JSONField(null=True, blank=True)
+    # {"max_monthly_active_users": int | null, "guardrail_policy": str, "notes": str}
+    conditions = models.JSONField(default=dict, blank=True)
+    tier = models.CharField(max_length=20, blank=True, help_text="EU AI Act tier when last checked")
+    gpai = models.CharField(max_length=24, blank=True)
+    required_signoffs = models.JSONField(default=list, blank=True, help_text="Roles, one entry per person needed")
+    gate_results = models.JSONField(default=list, blank=True)
+    state_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "use_case", "environment"],
+                condition=models.Q(state__in=OPEN_OR_IN_FORCE),
+                name="approval_one_open_per_triple",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.version} for {self.use_case} in {self.environment} ({self.state})"
+
+
+class SignOff(models.Model):
+    """One person's approval of a request, counted for one required role."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="signoffs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=40)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "signer"], name="signoff_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.signer} as {self.role} on #{self.request_id}"

@@ -248,7 +248,14 @@ def license_policy_rule_update(
 
 # --- Use cases ----------------------------------------------------------------------
 
-USE_CASE_FIELDS = ("name", "owner", "intended_purpose", "deployment_facts", "classification_answers")
+USE_CASE_FIELDS = (
+    "name",
+    "owner",
+    "intended_purpose",
+    "deployment_facts",
+    "classification_answers",
+    "deployer_public_body_or_public_service",
+)
 
 
 def _use_case_state(use_case: UseCase) -> dict[str, Any]:
@@ -258,6 +265,7 @@ def _use_case_state(use_case: UseCase) -> dict[str, Any]:
         "intended_purpose": use_case.intended_purpose,
         "deployment_facts": use_case.deployment_facts,
         "classification_answers": use_case.classification_answers,
+        "deployer_public_body_or_public_service": use_case.deployer_public_body_or_public_service,
     }
 
 
@@ -286,6 +294,7 @@ def use_case_create(
     intended_purpose: str,
     deployment_facts: dict[str, Any] | None = None,
     classification_answers: dict[str, Any] | None = None,
+    deployer_public_body_or_public_service: bool = False,
 ) -> UseCase:
     """Describe a use case: what it is for, the deployer's facts and the EU AI Act answers."""
     values = {
@@ -294,6 +303,7 @@ def use_case_create(
         "intended_purpose": intended_purpose,
         "deployment_facts": deployment_facts or {},
         "classification_answers": classification_answers or {},
+        "deployer_public_body_or_public_service": deployer_public_body_or_public_service,
     }
     use_case_validate(values)
     with transaction.atomic():

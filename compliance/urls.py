@@ -8,6 +8,7 @@ from compliance.apis import (
     PolicyRuleViewSet,
     VersionLicenseApi,
 )
+from compliance.approvals.apis import ApprovalViewSet
 from compliance.classification_apis import ClassificationApi
 from compliance.use_case_apis import UseCaseViewSet
 
@@ -15,6 +16,7 @@ router = SimpleRouter()
 router.register("licenses", CatalogLicenseViewSet, basename="license")
 router.register("license-policy-rules", PolicyRuleViewSet, basename="license-policy-rule")
 router.register("use-cases", UseCaseViewSet, basename="use-case")
+router.register("approvals", ApprovalViewSet, basename="approval")
 
 urlpatterns = [
     *router.urls,

@@ -31,6 +31,7 @@ class UseCaseSerializer(serializers.ModelSerializer[UseCase]):
             "intended_purpose",
             "deployment_facts",
             "classification_answers",
+            "deployer_public_body_or_public_service",
             "created_at",
             "updated_at",
         ]
@@ -45,6 +46,7 @@ class UseCaseInputSerializer(serializers.Serializer[Any]):
     classification_answers = serializers.JSONField(
         required=False, help_text="EU AI Act answers (compliance/classification/README.md)"
     )
+    deployer_public_body_or_public_service = serializers.BooleanField(required=False)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -30,6 +30,10 @@ class Capability(StrEnum):
     POLICY_MANAGE = "compliance.policy_manage"
     # Describe use cases (purpose, deployment facts, classification answers).
     USE_CASE_MANAGE = "compliance.use_case_manage"
+    # Request an approval and attach its evidence.
+    APPROVAL_REQUEST = "compliance.approval_request"
+    # Reject, send back, suspend, reinstate or revoke approvals (signing also needs a required role).
+    APPROVAL_DECIDE = "compliance.approval_decide"
     # Assign roles and issue management API tokens.
     USERS_MANAGE = "users.manage"
 
@@ -38,11 +42,24 @@ _READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capabili
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.COMPLIANCE_OFFICER: _READ_ALL
-    | {Capability.REGISTRY_MANAGE, Capability.USERS_MANAGE, Capability.POLICY_MANAGE, Capability.USE_CASE_MANAGE},
-    Role.APPROVER_LEGAL: _READ_ALL,
-    Role.APPROVER_SECURITY: _READ_ALL,
+    | {
+        Capability.REGISTRY_MANAGE,
+        Capability.USERS_MANAGE,
+        Capability.POLICY_MANAGE,
+        Capability.USE_CASE_MANAGE,
+        Capability.APPROVAL_REQUEST,
+        Capability.APPROVAL_DECIDE,
+    },
+    Role.APPROVER_LEGAL: _READ_ALL | {Capability.APPROVAL_DECIDE},
+    Role.APPROVER_SECURITY: _READ_ALL | {Capability.APPROVAL_DECIDE},
     Role.ML_ENGINEER: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.REGISTRY_MANAGE, Capability.COMPLIANCE_VIEW, Capability.USE_CASE_MANAGE}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.REGISTRY_MANAGE,
+            Capability.COMPLIANCE_VIEW,
+            Capability.USE_CASE_MANAGE,
+            Capability.APPROVAL_REQUEST,
+        }
     ),
     Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW, Capability.COMPLIANCE_VIEW}),
     # Auditors read everything and change nothing.

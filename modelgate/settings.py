@@ -170,6 +170,17 @@ HF_IMPORT_TIMEOUT_SECONDS = env_int("HF_IMPORT_TIMEOUT_SECONDS", 30, minimum=1)
 # so the project wires the license assessment in here. See docs/adr/0005.
 MODELGATE_IMPORT_HOOKS = ["compliance.services.license_assessment_on_import"]
 
+# Sign-offs each EU AI Act tier needs: one entry per distinct person. GPAI with systemic
+# risk adds a second approver_legal; license policy rules can add roles.
+MODELGATE_SIGNOFF_REQUIREMENTS = {
+    "out_of_scope": ["compliance_officer"],
+    "minimal": ["compliance_officer"],
+    "transparency": ["compliance_officer", "approver_security"],
+    "high_risk": ["compliance_officer", "approver_legal", "approver_security"],
+}
+# How long an approval lasts, in months, by tier.
+MODELGATE_APPROVAL_VALIDITY_MONTHS = {"high_risk": 12, "default": 24}
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -200,6 +211,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Served from our own static files: air-gapped sites have no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PolicyEnvironmentEnum": "compliance.models.PolicyEnvironment",
+        "DeploymentEnvironmentEnum": "compliance.models.DeploymentEnvironment",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

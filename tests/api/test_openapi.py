@@ -32,6 +32,15 @@ EXPECTED_OPERATIONS = {
     "/api/v1/use-cases/": {"get", "post"},
     "/api/v1/use-cases/{id}/": {"get", "patch"},
     "/api/v1/use-cases/{id}/assessment/": {"get"},
+    "/api/v1/approvals/": {"get", "post"},
+    "/api/v1/approvals/{id}/": {"get", "patch"},
+    "/api/v1/approvals/{id}/submit/": {"post"},
+    "/api/v1/approvals/{id}/sign/": {"post"},
+    "/api/v1/approvals/{id}/reject/": {"post"},
+    "/api/v1/approvals/{id}/request-changes/": {"post"},
+    "/api/v1/approvals/{id}/suspend/": {"post"},
+    "/api/v1/approvals/{id}/reinstate/": {"post"},
+    "/api/v1/approvals/{id}/revoke/": {"post"},
 }
 
 

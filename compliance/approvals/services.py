@@ -1,0 +1,417 @@
+"""The approval workflow: every move of an ApprovalRequest, each audited, gated and locked.
+
+``TRANSITIONS`` is the only list of allowed moves. The machine gates (gates.py) run at
+submit and again when the last required sign-off arrives; no sign-off overrides them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance import events
+from compliance.approvals.gates import EVIDENCE_KINDS, GateInput, GateResult, evaluate_gates, required_signoff_roles
+from compliance.classification.engine import classify_answers
+from compliance.licenses.catalog import load_catalog
+from compliance.licenses.expressions import evaluate_expression, license_ids
+from compliance.licenses.policy import apply_policy
+from compliance.models import ApprovalRequest, ApprovalState, SignOff, UseCase
+from compliance.selectors import active_policy_rules, use_case_facts_for, version_license_expression
+from core.errors import ApplicationError, ConflictError
+from core.ledger import Actor, audit_record
+from core.roles import Capability, Role, user_can, user_capabilities
+from registry.models import ModelVersion
+from registry.services import model_version_lock
+
+S = ApprovalState
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.DRAFT, S.SUBMITTED): "submit",
+    (S.CHANGES_REQUESTED, S.SUBMITTED): "submit",
+    (S.SUBMITTED, S.IN_REVIEW): "sign",
+    (S.IN_REVIEW, S.APPROVED): "sign",
+    (S.SUBMITTED, S.APPROVED): "sign",
+    (S.SUBMITTED, S.REJECTED): "reject",
+    (S.IN_REVIEW, S.REJECTED): "reject",
+    (S.SUBMITTED, S.CHANGES_REQUESTED): "request_changes",
+    (S.IN_REVIEW, S.CHANGES_REQUESTED): "request_changes",
+    (S.APPROVED, S.SUSPENDED): "suspend",
+    (S.SUSPENDED, S.APPROVED): "reinstate",
+    (S.APPROVED, S.REVOKED): "revoke",
+    (S.SUSPENDED, S.REVOKED): "revoke",
+    (S.APPROVED, S.EXPIRED): "expire",
+    (S.SUSPENDED, S.EXPIRED): "expire",
+}
+EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
+
+
+class IllegalTransition(ConflictError):
+    code = "illegal_transition"
+
+
+class GatesFailed(ApplicationError):
+    code = "gates_failed"
+    http_status = 409
+
+
+class SegregationOfDuties(ApplicationError):
+    code = "segregation_of_duties"
+    http_status = 403
+
+
+class NotPermitted(ApplicationError):
+    code = "permission_denied"
+    http_status = 403
+
+
+def _require(actor: Actor, capability: Capability, what: str) -> None:
+    if not user_can(actor, capability):
+        raise NotPermitted(f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]})
+
+
+def _require_transition(request: ApprovalRequest, target: str) -> None:
+    if (request.state, target) not in TRANSITIONS:
+        raise IllegalTransition(
+            f"an approval request cannot go from {request.state} to {target}",
+            fields={"state": [f"{request.state} -> {target} is not allowed"]},
+        )
+
+
+def _move(request: ApprovalRequest, target: str, *, actor: Actor, reason: str = "") -> None:
+    _require_transition(request, target)
+    before = request.state
+    request.state = target
+    request.state_reason = reason
+    request.save(
+        update_fields=[
+            "state",
+            "state_reason",
+            "submitted_at",
+            "decided_at",
+            "expires_at",
+            "tier",
+            "gpai",
+            "required_signoffs",
+            "gate_results",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        event=events.APPROVAL_TRANSITIONED,
+        actor=actor,
+        target=request,
+        before={"state": before},
+        after={"state": target},
+        reason=reason,
+    )
+
+
+def _locked(request: ApprovalRequest) -> ApprovalRequest:
+    return ApprovalRequest.objects.select_for_update().select_related("version__model", "use_case").get(pk=request.pk)
+
+
+@dataclass(frozen=True)
+class GateRun:
+    results: list[GateResult]
+    tier: str
+    gpai: str
+    required: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+
+def approval_gates(request: ApprovalRequest) -> GateRun:
+    """Run every machine gate for the request as it stands now (reads only)."""
+    version, use_case = request.version, request.use_case
+    expression = version_license_expression(version)
+    verdict = evaluate_expression(expression, use_case_facts_for(use_case, version))
+    classification = classify_answers(use_case.classification_answers or {})
+    catalog = load_catalog()
+    entries = [catalog.licenses[license_id] for license_id in dict.fromkeys(license_ids(expression, catalog))]
+    decisions = apply_policy(active_policy_rules(), entries, request.environment)
+    data = GateInput(
+        license_verdict=verdict.verdict.value,
+        license_reasons=tuple(f"{r.text} [{r.clause}]" for r in verdict.reasons),
+        tier=str(classification["tier"]),
+        classification_reasons=tuple(f"{r['text']} [{r['article']}]" for r in classification["reasons"]),
+        annex_iii=tuple((use_case.classification_answers or {}).get("annex_iii", [])),
+        policy_denials=tuple(f"{d.rule} ({d.license_id})" for d in decisions if d.effect == "deny"),
+        evidence=request.evidence or {},
+        separate_license=request.separate_license,
+        deployer_public_body_or_public_service=use_case.deployer_public_body_or_public_service,
+    )
+    required = required_signoff_roles(
+        data.tier,
+        str(classification["gpai"]),
+        [d.signoff_role for d in decisions if d.effect == "require_signoff" and d.signoff_role],
+        settings.MODELGATE_SIGNOFF_REQUIREMENTS,
+    )
+    return GateRun(evaluate_gates(data), data.tier, str(classification["gpai"]), required)
+
+
+def _apply_gate_run(request: ApprovalRequest, run: GateRun) -> None:
+    request.tier, request.gpai = run.tier, run.gpai
+    request.required_signoffs = run.required
+    request.gate_results = [result.as_dict() for result in run.results]
+
+
+def _refuse_on_gates(request: ApprovalRequest, run: GateRun, *, actor: Actor, attempted: str) -> GatesFailed:
+    """Record the refusal (committed, so the reason survives) and return the error to raise."""
+    _apply_gate_run(request, run)
+    request.save(update_fields=["tier", "gpai", "required_signoffs", "gate_results", "updated_at"])
+    failed = [result for result in run.results if not result.passed]
+    audit_record(
+        event=events.APPROVAL_GATES_FAILED,
+        actor=actor,
+        target=request,
+        after={"attempted": attempted, "failed": [result.as_dict() for result in failed]},
+    )
+    return GatesFailed(
+        "machine gates refused the request: " + "; ".join(f"{r.gate}: {r.detail}" for r in failed),
+        fields={"gates": [f"{r.gate}: {r.detail}" for r in failed]},
+        extra={"gates": [r.as_dict() for r in run.results]},
+    )
+
+
+# --- Drafting ---------------------------------------------------------------------
+
+
+def _clean_documents(evidence: Any, separate_license: Any) -> None:
+    if not isinstance(evidence, dict):
+        raise ApplicationError.for_field("evidence", "must be an object of evidence kind -> {reference, sha256}")
+    for kind, item in evidence.items():
+        if kind not in EVIDENCE_KINDS:
+            raise ApplicationError.for_field(f"evidence.{kind}", f"is not one of {', '.join(EVIDENCE_KINDS)}")
+        if not isinstance(item, dict) or not str(item.get("reference", "")).strip():
+            raise ApplicationError.for_field(f"evidence.{kind}", "needs a non-empty reference")
+    if separate_license is not None and (
+        not isinstance(separate_license, dict) or not str(separate_license.get("reference", "")).strip()
+    ):
+        raise ApplicationError.for_field("separate_license", "needs a non-empty reference (and ideally a sha256)")
+
+
+def approval_request_create(
+    *,
+    actor: Actor,
+    version: ModelVersion,
+    use_case: UseCase,
+    environment: str,
+    evidence: dict[str, Any] | None = None,
+    separate_license: dict[str, Any] | None = None,
+    conditions: dict[str, Any] | None = None,
+) -> ApprovalRequest:
+    """Draft a request to deploy ``version`` for ``use_case`` in ``environment``."""
+    _require(actor, Capability.APPROVAL_REQUEST, "request approvals")
+    if not isinstance(actor, User):
+        raise NotPermitted("an approval request needs a signed-in requester")
+    if environment not in ("production", "staging"):
+        raise ApplicationError.for_field("environment", "must be production or staging")
+    _clean_documents(evidence or {}, separate_license)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                request = ApprovalRequest.objects.create(
+                    version=version,
+                    use_case=use_case,
+                    environment=environment,
+                    requested_by=actor,
+                    evidence=evidence or {},
+                    separate_license=separate_license,
+                    conditions=conditions or {},
+                )
+        except IntegrityError as exc:
+            raise ConflictError(
+                "an open or approved request for this model version, use case and environment exists already"
+            ) from exc
+        audit_record(
+            event=events.APPROVAL_CREATED,
+            actor=actor,
+            target=request,
+            after={"version": version.pk, "use_case": use_case.pk, "environment": environment},
+        )
+    return request
+
+
+def approval_request_update(*, actor: Actor, request: ApprovalRequest, **changes: Any) -> ApprovalRequest:
+    """Attach evidence, a separate licence or conditions while the request is a draft or sent back."""
+    _require(actor, Capability.APPROVAL_REQUEST, "edit approval requests")
+    unknown = set(changes) - {"evidence", "separate_license", "conditions"}
+    if unknown:
+        raise ApplicationError.for_field(sorted(unknown)[0], "cannot be changed")
+    with transaction.atomic():
+        request = _locked(request)
+        if request.state not in EDITABLE_STATES:
+            raise IllegalTransition(
+                f"a {request.state} request cannot be edited", fields={"state": [f"{request.state} is not editable"]}
+            )
+        _clean_documents(
+            changes.get("evidence", request.evidence), changes.get("separate_license", request.separate_license)
+        )
+        before = {name: getattr(request, name) for name in changes}
+        for name, value in changes.items():
+            setattr(request, name, value)
+        request.save(update_fields=[*changes, "updated_at"])
+        audit_record(event=events.APPROVAL_UPDATED, actor=actor, target=request, before=before, after=changes)
+    return request
+
+
+# --- Moves ------------------------------------------------------------------------
+
+
+def approval_submit(*, actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
+    """Send a draft (or a request sent back for changes) to review; refused while any gate fails."""
+    _require(actor, Capability.APPROVAL_REQUEST, "submit approval requests")
+    error: GatesFailed | None = None
+    with transaction.atomic():
+        request = _locked(request)
+        _require_transition(request, S.SUBMITTED)
+        run = approval_gates(request)
+        if not run.passed:
+            error = _refuse_on_gates(request, run, actor=actor, attempted="submit")
+        else:
+            _apply_gate_run(request, run)
+            request.submitted_at = timezone.now()
+            _move(request, S.SUBMITTED, actor=actor)
+    if error is not None:
+        raise error
+    return request
+
+
+def _signable_role(request: ApprovalRequest, signer: User) -> str:
+    """The open required role this signer fills, or an explanation of why they cannot sign."""
+    if signer.pk == request.requested_by_id:
+        raise SegregationOfDuties(
+            "you requested this approval, so you cannot sign it (segregation of duties)",
+            fields={"signer": ["the requester cannot sign"]},
+        )
+    if request.version.imported_by_id is not None and signer.pk == request.version.imported_by_id:
+        raise SegregationOfDuties(
+            "you imported this model version, so you cannot sign its approval (segregation of duties)",
+            fields={"signer": ["the importer cannot sign"]},
+        )
+    if request.signoffs.filter(signer=signer).exists():
+        raise SegregationOfDuties(
+            "you have signed this request already; one person counts once", fields={"signer": ["already signed"]}
+        )
+    open_roles = list(request.required_signoffs)
+    for signed_role in request.signoffs.values_list("role", flat=True):
+        if signed_role in open_roles:
+            open_roles.remove(signed_role)
+    held = {role.value for role in Role if signer.groups.filter(name=role.value).exists()}
+    for role in open_roles:
+        if role in held or signer.is_superuser:
+            return str(role)
+    needed = ", ".join(sorted(set(open_roles))) or "none"
+    raise SegregationOfDuties(
+        f"no open sign-off matches your roles; still needed: {needed}", fields={"signer": [f"needs one of: {needed}"]}
+    )
+
+
+def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -> ApprovalRequest:
+    """Record ``actor``'s sign-off; the last required one approves the request if the gates still pass.
+
+    The request row is locked, so simultaneous sign-offs are counted one after the other.
+    """
+    if not isinstance(actor, User) or not user_capabilities(actor):
+        raise SegregationOfDuties("you hold no role", fields={"signer": ["no role"]})
+    error: GatesFailed | None = None
+    with transaction.atomic():
+        request = _locked(request)
+        if request.state not in (S.SUBMITTED, S.IN_REVIEW):
+            raise IllegalTransition(
+                f"a {request.state} request cannot be signed",
+                fields={"state": [f"{request.state} is not awaiting sign-offs"]},
+            )
+        role = _signable_role(request, actor)
+        SignOff.objects.create(request=request, signer=actor, role=role, reason=reason)
+        audit_record(event=events.APPROVAL_SIGNED, actor=actor, target=request, after={"role": role}, reason=reason)
+        if request.state == S.SUBMITTED:
+            _move(request, S.IN_REVIEW, actor=actor)
+        if request.signoffs.count() >= len(request.required_signoffs):
+            run = approval_gates(request)
+            if not run.passed:
+                error = _refuse_on_gates(request, run, actor=actor, attempted="approve")
+            else:
+                _apply_gate_run(request, run)
+                now = timezone.now()
+                request.decided_at = now
+                months = settings.MODELGATE_APPROVAL_VALIDITY_MONTHS
+                request.expires_at = now + timedelta(days=30 * months.get(request.tier, months["default"]))
+                _move(request, S.APPROVED, actor=actor, reason="all required sign-offs and gates")
+                model_version_lock(
+                    actor=actor, version=request.version, reason=f"referenced by approval request #{request.pk}"
+                )
+    if error is not None:
+        raise error
+    return request
+
+
+def _decide(
+    actor: Actor, request: ApprovalRequest, target: str, reason: str, *, needs_reason: bool = True
+) -> ApprovalRequest:
+    if actor is not None:  # None: the platform itself (the expiry task)
+        _require(actor, Capability.APPROVAL_DECIDE, f"move approvals to {target}")
+    if needs_reason and not reason.strip():
+        raise ApplicationError.for_field("reason", "is required for this decision")
+    with transaction.atomic():
+        request = _locked(request)
+        if target in (S.REJECTED, S.EXPIRED, S.REVOKED):
+            request.decided_at = timezone.now()
+        _move(request, target, actor=actor, reason=reason)
+    return request
+
+
+def approval_reject(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Turn the request down for good (a new request is needed); the reason is mandatory."""
+    return _decide(actor, request, S.REJECTED, reason)
+
+
+def approval_request_changes(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Send the request back to its requester; sign-offs given so far are kept."""
+    return _decide(actor, request, S.CHANGES_REQUESTED, reason)
+
+
+def approval_suspend(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Stop traffic under an approval until it is reinstated or revoked."""
+    return _decide(actor, request, S.SUSPENDED, reason)
+
+
+def approval_revoke(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """End an approval at once; serving refuses it on the next request."""
+    return _decide(actor, request, S.REVOKED, reason)
+
+
+def approval_expire(*, actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
+    """Mark an approval past its expiry date as expired."""
+    return _decide(actor, request, S.EXPIRED, "past its expiry date", needs_reason=False)
+
+
+def approval_reinstate(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Lift a suspension; the gates must pass again."""
+    _require(actor, Capability.APPROVAL_DECIDE, "reinstate approvals")
+    if not reason.strip():
+        raise ApplicationError.for_field("reason", "is required for this decision")
+    error: GatesFailed | None = None
+    with transaction.atomic():
+        request = _locked(request)
+        if request.state != S.SUSPENDED:
+            raise IllegalTransition(
+                f"only a suspended approval can be reinstated, not a {request.state} one",
+                fields={"state": [f"{request.state} -> approved is not a reinstatement"]},
+            )
+        run = approval_gates(request)
+        if not run.passed:
+            error = _refuse_on_gates(request, run, actor=actor, attempted="reinstate")
+        else:
+            _apply_gate_run(request, run)
+            _move(request, S.APPROVED, actor=actor, reason=reason)
+    if error is not None:
+        raise error
+    return request
