@@ -156,6 +156,9 @@ CELERY_RESULT_BACKEND = env_secret("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_ACKS_LATE = True
+CELERY_BEAT_SCHEDULE = {
+    "expire-approvals": {"task": "compliance.tasks.approvals_expire_due_task", "schedule": 3600.0},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # --- Hugging Face -------------------------------------------------------------

@@ -415,3 +415,22 @@ def approval_reinstate(*, actor: Actor, request: ApprovalRequest, reason: str) -
     if error is not None:
         raise error
     return request
+
+
+def approvals_expire_due(*, now: Any = None) -> list[int]:
+    """Expire every approval whose expiry date has passed; returns their ids. Run daily by Celery beat."""
+    moment = now or timezone.now()
+    due = list(
+        ApprovalRequest.objects.filter(state__in=[S.APPROVED, S.SUSPENDED], expires_at__lte=moment)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    expired = []
+    for pk in due:
+        request = ApprovalRequest.objects.get(pk=pk)
+        try:
+            approval_expire(actor=None, request=request)
+        except IllegalTransition:
+            continue  # moved on meanwhile (revoked, for instance)
+        expired.append(pk)
+    return expired

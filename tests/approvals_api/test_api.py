@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.approvals.selectors import approval_in_force
+from compliance.models import ApprovalRequest
 from compliance.services import use_case_create
+from compliance.tasks import approvals_expire_due_task
 from core.models import AuditEvent
 from core.roles import Role
+from modelgate.celery import app
 from registry.models import Model, ModelVersion, Organization
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +150,35 @@ def test_bad_input_names_the_field(
 
 def test_anonymous_is_401() -> None:
     assert APIClient().get("/api/v1/approvals/").status_code == 401
+
+
+def test_the_beat_task_expires_approvals_past_their_date(
+    make_user: Callable[..., User], version: ModelVersion, spam_filter: Any
+) -> None:
+    engineer = make_user(Role.ML_ENGINEER, username="erin")
+    officer = make_user(Role.COMPLIANCE_OFFICER, username="oscar")
+    approval_id = (
+        _as(engineer)
+        .post(
+            "/api/v1/approvals/",
+            {"version": version.pk, "use_case": spam_filter.pk, "environment": "production"},
+            format="json",
+        )
+        .json()["id"]
+    )
+    _as(engineer).post(f"/api/v1/approvals/{approval_id}/submit/")
+    _as(officer).post(f"/api/v1/approvals/{approval_id}/sign/", {}, format="json")
+    assert "expire-approvals" in app.conf.beat_schedule
+
+    assert approvals_expire_due_task.delay().get() == []  # not due yet
+    ApprovalRequest.objects.filter(pk=approval_id).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert approvals_expire_due_task.delay().get() == [approval_id]
+
+    assert ApprovalRequest.objects.get(pk=approval_id).state == "expired"
+    event = AuditEvent.objects.filter(action="compliance.approval.transitioned").order_by("-sequence").first()
+    assert event is not None
+    assert (event.after, event.actor_label, event.request_id) == (
+        {"state": "expired"},
+        "system",
+        "beat:approvals_expire_due",
+    )
