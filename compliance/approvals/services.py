@@ -6,8 +6,9 @@ submit and again when the last required sign-off arrives; no sign-off overrides 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -109,6 +110,23 @@ def _move(request: ApprovalRequest, target: str, *, actor: Actor, reason: str = 
         after={"state": target},
         reason=reason,
     )
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months; the day is clamped to the end of a shorter month (31 Jan + 1 month = 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _open_roles(required: list[str], signed: list[str]) -> list[str]:
+    """The required roles no sign-off fills yet (one entry per person still needed)."""
+    open_roles = list(required)
+    for role in signed:
+        if role in open_roles:
+            open_roles.remove(role)
+    return open_roles
 
 
 def _locked(request: ApprovalRequest) -> ApprovalRequest:
@@ -300,10 +318,7 @@ def _signable_role(request: ApprovalRequest, signer: User) -> str:
         raise SegregationOfDuties(
             "you have signed this request already; one person counts once", fields={"signer": ["already signed"]}
         )
-    open_roles = list(request.required_signoffs)
-    for signed_role in request.signoffs.values_list("role", flat=True):
-        if signed_role in open_roles:
-            open_roles.remove(signed_role)
+    open_roles = _open_roles(request.required_signoffs, list(request.signoffs.values_list("role", flat=True)))
     held = {role.value for role in Role if signer.groups.filter(name=role.value).exists()}
     for role in open_roles:
         if role in held or signer.is_superuser:
@@ -312,6 +327,10 @@ def _signable_role(request: ApprovalRequest, signer: User) -> str:
     raise SegregationOfDuties(
         f"no open sign-off matches your roles; still needed: {needed}", fields={"signer": [f"needs one of: {needed}"]}
     )
+
+
+class _Refused(Exception):
+    pass
 
 
 def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -> ApprovalRequest:
@@ -326,28 +345,47 @@ def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -
         request = _locked(request)
         if request.state not in (S.SUBMITTED, S.IN_REVIEW):
             raise IllegalTransition(
-                f"a {request.state} request cannot be signed",
+                f"an approval request cannot go from {request.state} to {S.IN_REVIEW} or {S.APPROVED} by a sign-off",
                 fields={"state": [f"{request.state} is not awaiting sign-offs"]},
             )
         role = _signable_role(request, actor)
-        SignOff.objects.create(request=request, signer=actor, role=role, reason=reason)
-        audit_record(event=events.APPROVAL_SIGNED, actor=actor, target=request, after={"role": role}, reason=reason)
-        if request.state == S.SUBMITTED:
-            _move(request, S.IN_REVIEW, actor=actor)
-        if request.signoffs.count() >= len(request.required_signoffs):
-            run = approval_gates(request)
-            if not run.passed:
-                error = _refuse_on_gates(request, run, actor=actor, attempted="approve")
-            else:
-                _apply_gate_run(request, run)
-                now = timezone.now()
-                request.decided_at = now
-                months = settings.MODELGATE_APPROVAL_VALIDITY_MONTHS
-                request.expires_at = now + timedelta(days=30 * months.get(request.tier, months["default"]))
-                _move(request, S.APPROVED, actor=actor, reason="all required sign-offs and gates")
-                model_version_lock(
-                    actor=actor, version=request.version, reason=f"referenced by approval request #{request.pk}"
+        refused: GateRun | None = None
+        try:
+            with transaction.atomic():  # a sign-off the gates refuse is not kept, so it can be given again
+                SignOff.objects.create(request=request, signer=actor, role=role, reason=reason)
+                audit_record(
+                    event=events.APPROVAL_SIGNED, actor=actor, target=request, after={"role": role}, reason=reason
                 )
+                signed = list(request.signoffs.values_list("role", flat=True))
+                if _open_roles(request.required_signoffs, signed):
+                    if request.state == S.SUBMITTED:
+                        _move(request, S.IN_REVIEW, actor=actor)
+                else:
+                    run = approval_gates(request)
+                    if not run.passed:
+                        refused = run
+                        raise _Refused
+                    _apply_gate_run(request, run)
+                    if _open_roles(run.required, signed):  # the roles required changed meanwhile
+                        if request.state == S.SUBMITTED:
+                            _move(request, S.IN_REVIEW, actor=actor)
+                        else:
+                            request.save(
+                                update_fields=["tier", "gpai", "required_signoffs", "gate_results", "updated_at"]
+                            )
+                    else:
+                        now = timezone.now()
+                        request.decided_at = now
+                        months = settings.MODELGATE_APPROVAL_VALIDITY_MONTHS
+                        request.expires_at = _add_months(now, months.get(request.tier, months["default"]))
+                        _move(request, S.APPROVED, actor=actor, reason="all required sign-offs and gates")
+                        model_version_lock(
+                            actor=actor, version=request.version, reason=f"referenced by approval request #{request.pk}"
+                        )
+        except _Refused:
+            request = _locked(request)
+            assert refused is not None
+            error = _refuse_on_gates(request, refused, actor=actor, attempted="approve")
     if error is not None:
         raise error
     return request
@@ -362,6 +400,9 @@ def _decide(
         raise ApplicationError.for_field("reason", "is required for this decision")
     with transaction.atomic():
         request = _locked(request)
+        _require_transition(request, target)
+        if target == S.EXPIRED and (request.expires_at is None or request.expires_at > timezone.now()):
+            raise IllegalTransition(f"approval #{request.pk} is not past its expiry date")
         if target in (S.REJECTED, S.EXPIRED, S.REVOKED):
             request.decided_at = timezone.now()
         _move(request, target, actor=actor, reason=reason)
@@ -403,9 +444,11 @@ def approval_reinstate(*, actor: Actor, request: ApprovalRequest, reason: str) -
         request = _locked(request)
         if request.state != S.SUSPENDED:
             raise IllegalTransition(
-                f"only a suspended approval can be reinstated, not a {request.state} one",
+                f"an approval request cannot go from {request.state} to {S.APPROVED} by reinstatement (only a suspended one can)",
                 fields={"state": [f"{request.state} -> approved is not a reinstatement"]},
             )
+        if request.expires_at is not None and request.expires_at <= timezone.now():
+            raise IllegalTransition(f"approval #{request.pk} expired while suspended; it cannot be reinstated")
         run = approval_gates(request)
         if not run.passed:
             error = _refuse_on_gates(request, run, actor=actor, attempted="reinstate")
