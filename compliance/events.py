@@ -25,3 +25,6 @@ APPROVAL_SIGNED = register_event_type(233, "compliance.approval.signed", "Someon
 APPROVAL_GATES_FAILED = register_event_type(
     234, "compliance.approval.gates_failed", "A move was refused by a machine gate"
 )
+APPROVAL_REREVIEWED = register_event_type(
+    235, "compliance.approval.rereviewed", "An approval's gates were re-run after something it depends on changed"
+)

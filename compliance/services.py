@@ -11,11 +11,13 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from compliance import events
+from compliance.approvals.services import approvals_rereview
 from compliance.classification.answers import parse_answers
 from compliance.licenses.catalog import Catalog, load_catalog
 from compliance.licenses.facts import parse_facts
 from compliance.licenses.terms import Category
 from compliance.models import (
+    ApprovalRequest,
     CatalogLicense,
     LicenseAssessment,
     LicensePolicyRule,
@@ -91,6 +93,8 @@ def license_catalog_sync(*, actor: Actor, catalog: Catalog | None = None) -> dic
         summary["reassessed"] = [str(version.pk) for version in stale.order_by("pk")]
         for version in stale.order_by("pk"):
             _record_one(actor, version, catalog)
+        if added or changed or removed:
+            approvals_rereview(actor=actor, requests=ApprovalRequest.objects.all(), trigger="license catalog change")
     return summary
 
 
@@ -140,8 +144,14 @@ def _record_one(actor: Actor, version: ModelVersion, catalog: Catalog) -> Licens
 
 
 def license_assessment_on_import(*, actor: Actor, version: ModelVersion) -> None:
-    """Import hook (settings.MODELGATE_IMPORT_HOOKS): assess each version as the import records it."""
+    """Import hook (settings.MODELGATE_IMPORT_HOOKS): assess each version as the import records it,
+    and re-review the approvals of the model's other versions (a new version is a reason to look again)."""
     license_assessment_record(actor=actor, version=version)
+    approvals_rereview(
+        actor=actor,
+        requests=ApprovalRequest.objects.filter(version__model_id=version.model_id).exclude(version=version),
+        trigger=f"new version {version.revision[:12]} of {version.model.hub_id}",
+    )
 
 
 # --- Organization policy --------------------------------------------------------
@@ -258,6 +268,9 @@ USE_CASE_FIELDS = (
 )
 
 
+RE_REVIEW_FIELDS = ("deployment_facts", "classification_answers", "deployer_public_body_or_public_service")
+
+
 def _use_case_state(use_case: UseCase) -> dict[str, Any]:
     return {
         "name": use_case.name,
@@ -340,4 +353,9 @@ def use_case_update(*, actor: Actor, use_case: UseCase, reason: str = "", **chan
         audit_record(
             event=events.USE_CASE_UPDATED, actor=actor, target=use_case, before=before, after=after, reason=reason
         )
+        # What the approvals were granted on changed: their gates run again.
+        if any(before[name] != after[name] for name in RE_REVIEW_FIELDS):
+            approvals_rereview(
+                actor=actor, requests=use_case.approval_requests.all(), trigger=f"use case {use_case.pk} changed"
+            )
     return use_case

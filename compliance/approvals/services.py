@@ -477,3 +477,39 @@ def approvals_expire_due(*, now: Any = None) -> list[int]:
             continue  # moved on meanwhile (revoked, for instance)
         expired.append(pk)
     return expired
+
+
+REREVIEW_STATES = (S.SUBMITTED, S.IN_REVIEW, S.APPROVED)
+
+
+def approvals_rereview(*, actor: Actor, requests: Any, trigger: str) -> list[int]:
+    """Re-run the gates of open and in-force approvals after something they depend on changed.
+
+    Every re-review is audited with its gate results; a high-risk approval whose gates now
+    fail is suspended at once. Returns the ids of the approvals suspended.
+    """
+    suspended = []
+    for pk in list(requests.filter(state__in=REREVIEW_STATES).order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            request = _locked(ApprovalRequest(pk=pk))
+            if request.state not in REREVIEW_STATES:
+                continue
+            run = approval_gates(request)
+            request.gate_results = [result.as_dict() for result in run.results]
+            request.save(update_fields=["gate_results", "updated_at"])
+            audit_record(
+                event=events.APPROVAL_REREVIEWED,
+                actor=actor,
+                target=request,
+                reason=trigger,
+                after={"passed": run.passed, "tier": run.tier, "gates": request.gate_results},
+            )
+            if (
+                not run.passed
+                and request.state == S.APPROVED
+                and (request.tier == "high_risk" or run.tier == "high_risk")
+            ):
+                failed = "; ".join(f"{r.gate}: {r.detail}" for r in run.results if not r.passed)
+                _move(request, S.SUSPENDED, actor=actor, reason=f"re-review after {trigger}: {failed}")
+                suspended.append(pk)
+    return suspended
