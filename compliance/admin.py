@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from compliance import selectors, services
+from compliance.approvals import admin as approvals_admin  # noqa: F401  (registers the approval admin)
 from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule, UseCase
 from core.admin_mixins import RoleAdminMixin
 from core.errors import ApplicationError

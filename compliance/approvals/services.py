@@ -215,6 +215,30 @@ def _clean_documents(evidence: Any, separate_license: Any) -> None:
         raise ApplicationError.for_field("separate_license", "needs a non-empty reference (and ideally a sha256)")
 
 
+CONDITION_KEYS = {"max_monthly_active_users", "allowed_environments", "guardrail_policy", "notes"}
+
+
+def _clean_conditions(conditions: Any) -> dict[str, Any]:
+    """Structured conditions an approval carries: a MAU ceiling, environments, a guardrail policy, free text."""
+    if not isinstance(conditions, dict):
+        raise ApplicationError.for_field("conditions", "must be an object")
+    unknown = sorted(set(conditions) - CONDITION_KEYS)
+    if unknown:
+        raise ApplicationError.for_field(
+            f"conditions.{unknown[0]}", f"is not one of {', '.join(sorted(CONDITION_KEYS))}"
+        )
+    mau = conditions.get("max_monthly_active_users")
+    if mau is not None and (isinstance(mau, bool) or not isinstance(mau, int) or mau < 0):
+        raise ApplicationError.for_field("conditions.max_monthly_active_users", "must be a whole number ≥ 0 or null")
+    environments = conditions.get("allowed_environments", [])
+    if not isinstance(environments, list) or any(e not in ("production", "staging") for e in environments):
+        raise ApplicationError.for_field("conditions.allowed_environments", "must list production and/or staging")
+    for key in ("guardrail_policy", "notes"):
+        if not isinstance(conditions.get(key, ""), str):
+            raise ApplicationError.for_field(f"conditions.{key}", "must be text")
+    return conditions
+
+
 def approval_request_create(
     *,
     actor: Actor,
@@ -232,6 +256,7 @@ def approval_request_create(
     if environment not in ("production", "staging"):
         raise ApplicationError.for_field("environment", "must be production or staging")
     _clean_documents(evidence or {}, separate_license)
+    _clean_conditions(conditions or {})
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -272,6 +297,7 @@ def approval_request_update(*, actor: Actor, request: ApprovalRequest, **changes
         _clean_documents(
             changes.get("evidence", request.evidence), changes.get("separate_license", request.separate_license)
         )
+        _clean_conditions(changes.get("conditions", request.conditions))
         before = {name: getattr(request, name) for name in changes}
         for name, value in changes.items():
             setattr(request, name, value)

@@ -182,3 +182,47 @@ def test_the_beat_task_expires_approvals_past_their_date(
         "system",
         "beat:approvals_expire_due",
     )
+
+
+@pytest.mark.parametrize(
+    ("conditions", "field"),
+    [
+        ({"max_monthly_active_users": -5}, "conditions.max_monthly_active_users"),
+        ({"allowed_environments": ["moon"]}, "conditions.allowed_environments"),
+        ({"guardrail_policy": 3}, "conditions.guardrail_policy"),
+        ({"colour": "blue"}, "conditions.colour"),
+    ],
+)
+def test_conditions_are_structured_and_checked(
+    client_for: Callable[..., APIClient],
+    version: ModelVersion,
+    spam_filter: Any,
+    conditions: dict[str, Any],
+    field: str,
+) -> None:
+    response = client_for(Role.ML_ENGINEER).post(
+        "/api/v1/approvals/",
+        {"version": version.pk, "use_case": spam_filter.pk, "environment": "production", "conditions": conditions},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not ApprovalRequest.objects.exists()
+
+
+def test_valid_conditions_are_kept(
+    client_for: Callable[..., APIClient], version: ModelVersion, spam_filter: Any
+) -> None:
+    conditions = {
+        "max_monthly_active_users": 1_000_000,
+        "allowed_environments": ["production"],
+        "guardrail_policy": "strict-pii",
+        "notes": "EU traffic only",
+    }
+    response = client_for(Role.ML_ENGINEER).post(
+        "/api/v1/approvals/",
+        {"version": version.pk, "use_case": spam_filter.pk, "environment": "production", "conditions": conditions},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["conditions"] == conditions
