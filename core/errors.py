@@ -49,3 +49,10 @@ class UpstreamError(ApplicationError):
 
     code = "upstream_unavailable"
     http_status = 502
+
+
+class PermissionDeniedError(ApplicationError):
+    """The actor's roles do not allow the change (services check it too, not only the interfaces)."""
+
+    code = "permission_denied"
+    http_status = 403

@@ -57,3 +57,9 @@ ROLE_ASSIGNED = register_event_type(10, "core.user.role_assigned", "A user was g
 ROLE_REVOKED = register_event_type(11, "core.user.role_revoked", "A role was taken from a user")
 USER_CREATED = register_event_type(12, "core.user.created", "A user account was created")
 API_TOKEN_ISSUED = register_event_type(13, "core.api_token.issued", "A management API token was issued")
+# Notifications (20-29).
+NOTIFICATION_REPLAYED = register_event_type(
+    20, "core.notification.replayed", "A notification delivery was queued to be sent again"
+)
+WEBHOOK_ENDPOINT_CREATED = register_event_type(21, "core.webhook_endpoint.created", "A webhook endpoint was added")
+WEBHOOK_ENDPOINT_UPDATED = register_event_type(22, "core.webhook_endpoint.updated", "A webhook endpoint was changed")

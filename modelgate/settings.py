@@ -158,8 +158,29 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE = {
     "expire-approvals": {"task": "compliance.tasks.approvals_expire_due_task", "schedule": 3600.0},
+    "deliver-notifications": {"task": "core.tasks.deliver_pending_task", "schedule": 60.0},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Notifications (docs/adr/0009) ---------------------------------------------
+# A delivery that failed this many times is dead: only a replay sends it again.
+MODELGATE_NOTIFICATION_MAX_ATTEMPTS = env_int("MODELGATE_NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
+MODELGATE_NOTIFICATION_TIMEOUT_SECONDS = env_int("MODELGATE_NOTIFICATION_TIMEOUT_SECONDS", 10, minimum=1)
+# Development prints e-mails to the console; production sends them over SMTP.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "modelgate@localhost")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set at most one")
 
 # --- Hugging Face -------------------------------------------------------------
 HF_TOKEN = env_secret("HF_TOKEN")

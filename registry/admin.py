@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from core.admin_mixins import RoleAdminMixin
 from core.errors import ApplicationError
-from core.roles import Capability
+from core.roles import Capability, user_can
 from registry import services
 from registry.models import LineageLink, Model, ModelVersion, ModelVersionDocument, Organization
 
@@ -47,7 +47,20 @@ class OrganizationAdmin(ServiceSavingAdmin, admin.ModelAdmin[Organization]):
         services.organization_update(actor=request.user, organization=obj, reason="edited in the admin", **changes)
 
 
-class VersionInline(admin.TabularInline[ModelVersion, Model]):
+class RegistryInlineMixin:
+    """Inlines are read-only and visible to every role that may read the registry."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return user_can(request.user, Capability.REGISTRY_VIEW)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class VersionInline(RegistryInlineMixin, admin.TabularInline[ModelVersion, Model]):
     model = ModelVersion
     fields = readonly_fields = ("revision", "source", "declared_license", "imported_at", "locked_at")
     extra = 0
@@ -88,7 +101,7 @@ class ModelAdmin(ServiceSavingAdmin, admin.ModelAdmin[Model]):
         services.model_update(actor=request.user, model=obj, reason="edited in the admin", **changes)
 
 
-class LineageInline(admin.TabularInline[LineageLink, ModelVersion]):
+class LineageInline(RegistryInlineMixin, admin.TabularInline[LineageLink, ModelVersion]):
     model = LineageLink
     fk_name = "child"
     fields = readonly_fields = ("relation", "relation_declared", "parent_ref", "parent_hub_id", "parent_version")
@@ -99,7 +112,7 @@ class LineageInline(admin.TabularInline[LineageLink, ModelVersion]):
         return False
 
 
-class DocumentInline(admin.TabularInline[ModelVersionDocument, ModelVersion]):
+class DocumentInline(RegistryInlineMixin, admin.TabularInline[ModelVersionDocument, ModelVersion]):
     model = ModelVersionDocument
     fields = readonly_fields = ("path", "kind", "size", "sha256")
     extra = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from compliance.models import ApprovalRequest, ApprovalState, SignOff, UseCase
 from compliance.selectors import active_policy_rules, use_case_facts_for, version_license_expression
 from core.errors import ApplicationError, ConflictError
 from core.ledger import Actor, audit_record
+from core.notifications.services import notification_enqueue
 from core.roles import Capability, Role, user_can, user_capabilities
 from registry.models import ModelVersion
 from registry.services import model_version_lock
@@ -102,6 +103,7 @@ def _move(request: ApprovalRequest, target: str, *, actor: Actor, reason: str = 
             "updated_at",
         ]
     )
+    _notify(request, f"compliance.approval.{target}", {"from": before, "to": target, "reason": reason})
     audit_record(
         event=events.APPROVAL_TRANSITIONED,
         actor=actor,
@@ -110,6 +112,24 @@ def _move(request: ApprovalRequest, target: str, *, actor: Actor, reason: str = 
         after={"state": target},
         reason=reason,
     )
+
+
+def _notify(request: ApprovalRequest, topic: str, details: dict[str, Any]) -> None:
+    """Queue e-mail to the requester and the use-case owner and webhooks, in the caller's transaction."""
+    recipients = [user.email for user in (request.requested_by, request.use_case.owner) if user.email]
+    payload = {
+        "approval": request.pk,
+        "model": request.version.model.hub_id,
+        "revision": request.version.revision,
+        "use_case": request.use_case.name,
+        "environment": request.environment,
+        "state": request.state,
+        "expires_at": request.expires_at.isoformat() if request.expires_at else None,
+        "summary": f"Modelgate: approval #{request.pk} ({request.version.model.hub_id}, {request.use_case.name}) "
+        f"{topic.rsplit('.', 1)[-1].replace('_', ' ')}",
+        **details,
+    }
+    notification_enqueue(topic=topic, payload=payload, emails=recipients)
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -130,7 +150,11 @@ def _open_roles(required: list[str], signed: list[str]) -> list[str]:
 
 
 def _locked(request: ApprovalRequest) -> ApprovalRequest:
-    return ApprovalRequest.objects.select_for_update().select_related("version__model", "use_case").get(pk=request.pk)
+    return (
+        ApprovalRequest.objects.select_for_update(of=("self",))
+        .select_related("version__model", "use_case__owner", "requested_by")
+        .get(pk=request.pk)
+    )
 
 
 @dataclass(frozen=True)
@@ -539,3 +563,29 @@ def approvals_rereview(*, actor: Actor, requests: Any, trigger: str) -> list[int
                 _move(request, S.SUSPENDED, actor=actor, reason=f"re-review after {trigger}: {failed}")
                 suspended.append(pk)
     return suspended
+
+
+EXPIRY_NOTICE_DAYS = 30
+
+
+def approvals_notify_expiring(*, now: Any = None) -> list[int]:
+    """Tell owners once, 30 days ahead, that an approval will expire; returns the ids notified."""
+    moment = now or timezone.now()
+    due = ApprovalRequest.objects.filter(
+        state=S.APPROVED,
+        expiry_notified_at__isnull=True,
+        expires_at__gt=moment,
+        expires_at__lte=moment + timedelta(days=EXPIRY_NOTICE_DAYS),
+    ).order_by("pk")
+    notified = []
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            request = _locked(ApprovalRequest(pk=pk))
+            if request.expiry_notified_at is not None:
+                continue
+            request.expiry_notified_at = moment
+            request.save(update_fields=["expiry_notified_at", "updated_at"])
+            days_left = (request.expires_at - moment).days if request.expires_at else None
+            _notify(request, "compliance.approval.expiring", {"days_left": days_left})
+            notified.append(pk)
+    return notified

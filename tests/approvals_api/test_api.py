@@ -12,10 +12,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.approvals.selectors import approval_in_force
+from compliance.approvals.services import approvals_notify_expiring
 from compliance.models import ApprovalRequest
 from compliance.services import use_case_create
 from compliance.tasks import approvals_expire_due_task
-from core.models import AuditEvent
+from core.models import AuditEvent, Delivery, OutboxMessage
 from core.roles import Role
 from modelgate.celery import app
 from registry.models import Model, ModelVersion, Organization
@@ -226,3 +227,32 @@ def test_valid_conditions_are_kept(
     )
     assert response.status_code == 201
     assert response.json()["conditions"] == conditions
+
+
+def test_every_transition_queues_notifications_and_owners_hear_30_days_before_expiry(
+    make_user: Callable[..., User], version: ModelVersion, spam_filter: Any
+) -> None:
+    engineer = make_user(Role.ML_ENGINEER, username="erin", email="erin@example.com")
+    officer = make_user(Role.COMPLIANCE_OFFICER, username="oscar")
+    approval_id = (
+        _as(engineer)
+        .post(
+            "/api/v1/approvals/",
+            {"version": version.pk, "use_case": spam_filter.pk, "environment": "production"},
+            format="json",
+        )
+        .json()["id"]
+    )
+    _as(engineer).post(f"/api/v1/approvals/{approval_id}/submit/")
+    _as(officer).post(f"/api/v1/approvals/{approval_id}/sign/", {}, format="json")
+
+    topics = list(OutboxMessage.objects.order_by("pk").values_list("topic", flat=True))
+    assert topics == ["compliance.approval.submitted", "compliance.approval.approved"]
+    assert set(Delivery.objects.values_list("recipient", flat=True)) == {"erin@example.com"}
+
+    ApprovalRequest.objects.filter(pk=approval_id).update(expires_at=timezone.now() + timedelta(days=10))
+    assert approvals_notify_expiring() == [approval_id]
+    assert approvals_notify_expiring() == []  # once only
+    assert OutboxMessage.objects.filter(topic="compliance.approval.expiring").count() == 1
+    expiring = Delivery.objects.get(message__topic="compliance.approval.expiring")
+    assert (expiring.channel, expiring.recipient, expiring.state) == ("email", "erin@example.com", "pending")
