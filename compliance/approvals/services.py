@@ -24,7 +24,7 @@ from compliance.licenses.expressions import evaluate_expression, license_ids
 from compliance.licenses.policy import apply_policy
 from compliance.models import ApprovalRequest, ApprovalState, SignOff, UseCase
 from compliance.selectors import active_policy_rules, use_case_facts_for, version_license_expression
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.ledger import Actor, audit_record
 from core.notifications.services import notification_enqueue
 from core.roles import Capability, Role, user_can, user_capabilities
@@ -66,14 +66,11 @@ class SegregationOfDuties(ApplicationError):
     http_status = 403
 
 
-class NotPermitted(ApplicationError):
-    code = "permission_denied"
-    http_status = 403
-
-
 def _require(actor: Actor, capability: Capability, what: str) -> None:
     if not user_can(actor, capability):
-        raise NotPermitted(f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]})
+        raise PermissionDeniedError(
+            f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]}
+        )
 
 
 def _require_transition(request: ApprovalRequest, target: str) -> None:
@@ -276,7 +273,7 @@ def approval_request_create(
     """Draft a request to deploy ``version`` for ``use_case`` in ``environment``."""
     _require(actor, Capability.APPROVAL_REQUEST, "request approvals")
     if not isinstance(actor, User):
-        raise NotPermitted("an approval request needs a signed-in requester")
+        raise PermissionDeniedError("an approval request needs a signed-in requester")
     if environment not in ("production", "staging"):
         raise ApplicationError.for_field("environment", "must be production or staging")
     _clean_documents(evidence or {}, separate_license)

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from compliance.approvals.services import (
     IllegalTransition,
-    NotPermitted,
     approval_expire,
     approval_reinstate,
     approval_reject,
@@ -25,7 +24,7 @@ from compliance.approvals.services import (
     approval_suspend,
 )
 from compliance.models import ApprovalRequest, ApprovalState, UseCase
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.models import AuditEvent
 from core.roles import Role
 from registry.models import ModelVersion
@@ -274,7 +273,7 @@ def test_an_auditor_cannot_decide_on_an_approval(
     move, state = DECISIONS[decision]
     request = in_state(state)
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(PermissionDeniedError):
         move(actor=auditor, request=request, reason="because I can")
 
     request.refresh_from_db()
