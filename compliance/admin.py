@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from compliance import selectors, services
 from compliance.approvals import admin as approvals_admin  # noqa: F401  (registers the approval admin)
 from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule, UseCase
-from core.admin_mixins import RoleAdminMixin
+from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
 from core.roles import Capability, user_can
 from registry.admin import ModelVersionAdmin
@@ -55,7 +55,7 @@ class LicensePolicyRuleForm(forms.ModelForm[LicensePolicyRule]):
 
 
 @admin.register(LicensePolicyRule)
-class LicensePolicyRuleAdmin(RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]):
+class LicensePolicyRuleAdmin(ServiceErrorsInAdmin, RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]):
     """Rules are added and changed through the audited services; retire a rule by deactivating it."""
 
     view_capability = Capability.COMPLIANCE_VIEW
@@ -71,7 +71,7 @@ class LicensePolicyRuleAdmin(RoleAdminMixin, admin.ModelAdmin[LicensePolicyRule]
 
     def save_model(self, request: HttpRequest, obj: LicensePolicyRule, form: ModelForm[Any], change: bool) -> None:
         # The form already ran the service's validation; anything the service still refuses
-        # (a race on the name) is an error page rather than a false "saved".
+        # (a race on the name) undoes the save (ServiceErrorsInAdmin).
         values = {name: form.cleaned_data[name] for name in services.POLICY_FIELDS}
         if change:
             services.license_policy_rule_update(
@@ -169,7 +169,7 @@ class UseCaseForm(forms.ModelForm[UseCase]):
 
 
 @admin.register(UseCase)
-class UseCaseAdmin(RoleAdminMixin, admin.ModelAdmin[UseCase]):
+class UseCaseAdmin(ServiceErrorsInAdmin, RoleAdminMixin, admin.ModelAdmin[UseCase]):
     view_capability = Capability.COMPLIANCE_VIEW
     manage_capability = Capability.USE_CASE_MANAGE
     form = UseCaseForm

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin_mixins import RoleAdminMixin
+from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
 from core.models import AuditEvent, Delivery, OutboxMessage, WebhookEndpoint
 from core.notifications import services as notifications
@@ -62,7 +62,7 @@ class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(RoleAdminMixin, admin.ModelAdmin[WebhookEndpoint]):
+class WebhookEndpointAdmin(ServiceErrorsInAdmin, RoleAdminMixin, admin.ModelAdmin[WebhookEndpoint]):
     """Readers see whether a secret is set, never the secret; changes go through the audited services."""
 
     view_capability = Capability.AUDIT_VIEW
@@ -89,21 +89,17 @@ class WebhookEndpointAdmin(RoleAdminMixin, admin.ModelAdmin[WebhookEndpoint]):
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         values = {name: form.cleaned_data[name] for name in _ENDPOINT_FIELDS}
         secret: str = form.cleaned_data.get("new_secret") or ""
-        try:
-            if change:
-                changes = {name: values[name] for name in form.changed_data if name in values}
-                if secret:
-                    changes["secret"] = secret
-                notifications.webhook_endpoint_update(
-                    actor=request.user, endpoint=obj, reason="edited in the admin", **changes
-                )
-            else:
-                created = notifications.webhook_endpoint_create(
-                    actor=request.user, secret=secret, reason="added in the admin", **values
-                )
-                obj.pk = created.pk
-        except ApplicationError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+        if change:
+            changes = {name: values[name] for name in form.changed_data if name in values}
+            if secret:
+                changes["secret"] = secret
+            notifications.webhook_endpoint_update(
+                actor=request.user, endpoint=obj, reason="edited in the admin", **changes
+            )
+        else:
+            obj.pk = notifications.webhook_endpoint_create(
+                actor=request.user, secret=secret, reason="added in the admin", **values
+            ).pk
 
 
 class DeliveryInline(RoleAdminMixin, admin.TabularInline[Delivery, OutboxMessage]):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from core.errors import ApplicationError
 from core.roles import Capability, user_can
 
 
@@ -33,3 +36,27 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ServiceErrorsInAdmin:
+    """A service that refuses an admin save undoes the whole save and shows why.
+
+    ``save_model`` implementations just call their service. If it raises
+    ``ApplicationError`` (a race the form could not see, say), the admin's transaction
+    rolls back with its log entry, no "saved successfully" message is shown, and the
+    user is sent back to the form with the service's words.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc,no-any-return]
+        except ApplicationError as exc:
+            messages.error(request, f"Not saved: {exc.message}")
+            return HttpResponseRedirect(request.get_full_path())

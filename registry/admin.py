@@ -3,19 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from core.admin_mixins import RoleAdminMixin
+from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
 from core.roles import Capability, user_can
 from registry import services
 from registry.models import LineageLink, Model, ModelVersion, ModelVersionDocument, Organization
 
 
-class ServiceSavingAdmin(RoleAdminMixin):
+class ServiceSavingAdmin(ServiceErrorsInAdmin, RoleAdminMixin):
     """Edits made in the admin are saved by the same service the API uses, so they are audited alike."""
 
     editable_fields: tuple[str, ...] = ()
@@ -25,10 +25,7 @@ class ServiceSavingAdmin(RoleAdminMixin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.editable_fields}
-        try:
-            self.save_with_service(request, obj, changes)
-        except ApplicationError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)  # type: ignore[attr-defined]
+        self.save_with_service(request, obj, changes)
 
     def save_with_service(self, request: HttpRequest, obj: Any, changes: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.test import Client
 
+from core.errors import ConflictError
 from core.models import AuditEvent
 from core.roles import ROLE_CAPABILITIES, Capability, Role
 from registry import events as registry_events
+from registry import services
 from registry.models import Model, ModelVersion, Organization
 from tests.api.support import Registry, registry_row_counts
 
@@ -294,3 +297,32 @@ def test_an_unknown_modality_is_a_form_error_in_the_admin_and_nothing_is_saved(
     assert AuditEvent.objects.count() == before
     registry_rows.model.refresh_from_db()
     assert "smell" not in registry_rows.model.modalities
+
+
+@pytest.mark.django_db
+def test_a_service_refusal_in_the_admin_undoes_the_save_and_says_why(
+    make_user: Callable[..., User], registry_rows: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form passed, but the service refuses at save time (a race the form could not see)."""
+
+    def refuse(**kwargs: Any) -> None:
+        raise ConflictError("another organization took that name a moment ago")
+
+    monkeypatch.setattr(services, "organization_update", refuse)
+    officer = make_user(Role.COMPLIANCE_OFFICER, is_staff=True)
+    client = Client()
+    client.force_login(officer)
+    url = f"/admin/registry/organization/{registry_rows.organization.pk}/change/"
+
+    response = client.post(
+        url,
+        {"name": "Renamed", "hub_namespace": registry_rows.organization.hub_namespace or "", "website": ""},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Not saved: another organization took that name a moment ago" in html
+    assert "successfully" not in html
+    assert not LogEntry.objects.exists()
+    registry_rows.organization.refresh_from_db()
+    assert registry_rows.organization.name != "Renamed"
