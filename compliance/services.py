@@ -68,7 +68,11 @@ def license_catalog_sync(*, actor: Actor, catalog: Catalog | None = None) -> dic
                 to_update.append(CatalogLicense(id=license_id, **row))
         removed = sorted(set(existing) - set(catalog.licenses))
         CatalogLicense.objects.bulk_create(to_create, batch_size=500)
-        CatalogLicense.objects.bulk_update(to_update, _entry_row_fields(), batch_size=500)
+        if to_update:
+            # Every column _entry_row fills, so the two can never disagree.
+            CatalogLicense.objects.bulk_update(
+                to_update, list(_entry_row(catalog.licenses[to_update[0].id])), batch_size=500
+            )
         CatalogLicense.objects.filter(id__in=removed).delete()
         summary = {"added": sorted(added), "changed": sorted(changed), "removed": removed}
         if added or changed or removed:
@@ -96,22 +100,6 @@ def license_catalog_sync(*, actor: Actor, catalog: Catalog | None = None) -> dic
         if added or changed or removed:
             approvals_rereview(actor=actor, requests=ApprovalRequest.objects.all(), trigger="license catalog change")
     return summary
-
-
-def _entry_row_fields() -> list[str]:
-    return [
-        "name",
-        "version",
-        "date",
-        "url",
-        "category",
-        "osi_approved",
-        "reviewed",
-        "hf_tags",
-        "hf_license_names",
-        "terms",
-        "content_sha256",
-    ]
 
 
 def license_assessment_record(

@@ -11,30 +11,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-
-class Run:
-    def __init__(self, code: int, stdout: str, stderr: str) -> None:
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-    def error(self) -> dict[str, Any]:
-        body = json.loads(self.stderr)
-        assert set(body) == {"error"}
-        return body["error"]  # type: ignore[no-any-return]
+from tests.cli import Run, run_command
 
 
 def _run(*args: str) -> Run:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = 0
-    try:
-        call_command("classify", *args, stdout=stdout, stderr=stderr)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return Run(code, stdout.getvalue(), stderr.getvalue())
+    return run_command("classify", *args)
 
 
 @pytest.fixture

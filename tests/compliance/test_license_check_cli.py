@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from compliance.licenses.catalog import load_catalog
+from tests.cli import run_command
 from tests.compliance_assess import license_texts
 
 MIT_TEXT = license_texts.MIT
@@ -32,29 +33,7 @@ def _fingerprint_text(license_id: str) -> str:
     return "\n\n".join(f"{phrase}. Further terms follow here." for phrase in phrases)
 
 
-class Run:
-    def __init__(self, code: int, stdout: str, stderr: str) -> None:
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-    def error(self) -> dict[str, Any]:
-        body = json.loads(self.stderr)
-        assert set(body) == {"error"}
-        return body["error"]
-
-
-def _run(command: str, *args: str) -> Run:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = 0
-    try:
-        call_command(command, *args, stdout=stdout, stderr=stderr)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return Run(code, stdout.getvalue(), stderr.getvalue())
+_run = run_command
 
 
 @pytest.fixture
