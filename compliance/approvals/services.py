@@ -27,7 +27,7 @@ from compliance.selectors import active_policy_rules, use_case_facts_for, versio
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.ledger import Actor, audit_record
 from core.notifications.services import notification_enqueue
-from core.roles import Capability, Role, user_can, user_capabilities
+from core.roles import Capability, user_can, user_capabilities
 from registry.models import ModelVersion
 from registry.services import model_version_lock
 
@@ -366,7 +366,7 @@ def _signable_role(request: ApprovalRequest, signer: User) -> str:
             "you have signed this request already; one person counts once", fields={"signer": ["already signed"]}
         )
     open_roles = _open_roles(request.required_signoffs, list(request.signoffs.values_list("role", flat=True)))
-    held = {role.value for role in Role if signer.groups.filter(name=role.value).exists()}
+    held = set(signer.groups.values_list("name", flat=True))
     for role in open_roles:
         if role in held or signer.is_superuser:
             return str(role)
