@@ -36,9 +36,17 @@ class Capability(StrEnum):
     APPROVAL_DECIDE = "compliance.approval_decide"
     # Assign roles and issue management API tokens.
     USERS_MANAGE = "users.manage"
+    # Read deployments, guardrail policies, keys and inference records.
+    SERVING_VIEW = "serving.view"
+    # Deploy approved versions, edit guardrail policies, issue and revoke anyone's inference keys.
+    SERVING_MANAGE = "serving.manage"
+    # Hold an inference key and call the endpoint (and issue keys for oneself).
+    SERVING_INVOKE = "serving.invoke"
 
 
-_READ_ALL = frozenset({Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capability.COMPLIANCE_VIEW})
+_READ_ALL = frozenset(
+    {Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capability.COMPLIANCE_VIEW, Capability.SERVING_VIEW}
+)
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.COMPLIANCE_OFFICER: _READ_ALL
@@ -49,6 +57,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.USE_CASE_MANAGE,
         Capability.APPROVAL_REQUEST,
         Capability.APPROVAL_DECIDE,
+        Capability.SERVING_MANAGE,
+        Capability.SERVING_INVOKE,
     },
     Role.APPROVER_LEGAL: _READ_ALL | {Capability.APPROVAL_DECIDE},
     Role.APPROVER_SECURITY: _READ_ALL | {Capability.APPROVAL_DECIDE},
@@ -59,9 +69,14 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.COMPLIANCE_VIEW,
             Capability.USE_CASE_MANAGE,
             Capability.APPROVAL_REQUEST,
+            Capability.SERVING_VIEW,
+            Capability.SERVING_MANAGE,
+            Capability.SERVING_INVOKE,
         }
     ),
-    Role.DEVELOPER: frozenset({Capability.REGISTRY_VIEW, Capability.COMPLIANCE_VIEW}),
+    Role.DEVELOPER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.COMPLIANCE_VIEW, Capability.SERVING_VIEW, Capability.SERVING_INVOKE}
+    ),
     # Auditors read everything and change nothing.
     Role.AUDITOR: _READ_ALL,
 }

@@ -67,6 +67,15 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "modelgate.urls"
+
+# The inference gateway is the same project in its own ASGI process (modelgate/gateway_asgi.py):
+# only the OpenAI-compatible routes, and none of the web app's session, CSRF or admin middleware.
+MODELGATE_COMPONENT = env_str("MODELGATE_COMPONENT", "web")
+if MODELGATE_COMPONENT not in {"web", "gateway"}:
+    raise ImproperlyConfigured(f"MODELGATE_COMPONENT={MODELGATE_COMPONENT!r}: use web or gateway")
+if MODELGATE_COMPONENT == "gateway":
+    ROOT_URLCONF = "serving.gateway.urls"
+    MIDDLEWARE = []
 WSGI_APPLICATION = "modelgate.wsgi.application"
 ASGI_APPLICATION = "modelgate.asgi.application"
 
@@ -159,6 +168,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE = {
     "expire-approvals": {"task": "compliance.tasks.approvals_expire_due_task", "schedule": 3600.0},
     "deliver-notifications": {"task": "core.tasks.deliver_pending_task", "schedule": 60.0},
+    "usage-rollups": {"task": "serving.tasks.usage_rollup_task", "schedule": 900.0},
+    "inference-retention": {"task": "serving.tasks.inference_retention_task", "schedule": 86400.0},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
@@ -181,6 +192,30 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "modelgate@localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set at most one")
+
+# --- Serving: the inference gateway (docs/adr/0010) ----------------------------
+# Inference records are kept this long. EU AI Act Art. 19(1) and 26(6): at least six months.
+MODELGATE_INFERENCE_RETENTION_DAYS = env_int("MODELGATE_INFERENCE_RETENTION_DAYS", 400, minimum=184)
+# Requests larger than this are refused with 413 before they are parsed.
+MODELGATE_GATEWAY_MAX_BODY_BYTES = env_int("MODELGATE_GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+# How long a key's or deployment's admission state may be reused. The issue's ceiling is one second.
+MODELGATE_GATEWAY_ADMISSION_TTL_MS = env_int("MODELGATE_GATEWAY_ADMISSION_TTL_MS", 1000, minimum=0)
+if MODELGATE_GATEWAY_ADMISSION_TTL_MS > 1000:
+    raise ImproperlyConfigured(
+        "MODELGATE_GATEWAY_ADMISSION_TTL_MS must be at most 1000: a revocation must bite within a second"
+    )
+MODELGATE_GATEWAY_CONNECT_TIMEOUT_SECONDS = env_int("MODELGATE_GATEWAY_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+MODELGATE_GATEWAY_UPSTREAM_TIMEOUT_SECONDS = env_int("MODELGATE_GATEWAY_UPSTREAM_TIMEOUT_SECONDS", 300, minimum=1)
+# A backend that failed is left out this long before it gets traffic again.
+MODELGATE_GATEWAY_BACKEND_COOLDOWN_SECONDS = env_int("MODELGATE_GATEWAY_BACKEND_COOLDOWN_SECONDS", 10, minimum=1)
+MODELGATE_GATEWAY_MAX_CONNECTIONS_PER_BACKEND = env_int("MODELGATE_GATEWAY_MAX_CONNECTIONS_PER_BACKEND", 256, minimum=1)
+# Allowed calls' records are written in batches: at most this many, or after this long.
+MODELGATE_GATEWAY_RECORD_BATCH_SIZE = env_int("MODELGATE_GATEWAY_RECORD_BATCH_SIZE", 200, minimum=1)
+MODELGATE_GATEWAY_RECORD_FLUSH_MS = env_int("MODELGATE_GATEWAY_RECORD_FLUSH_MS", 200, minimum=1)
+# Streams are checked by the output guardrails in windows of whole sentences, at most this long.
+MODELGATE_GATEWAY_STREAM_WINDOW_CHARS = env_int("MODELGATE_GATEWAY_STREAM_WINDOW_CHARS", 400, minimum=16)
+# Bearer token for the gateway's /metrics; without one, /metrics answers loopback clients only.
+MODELGATE_METRICS_TOKEN = env_secret("MODELGATE_METRICS_TOKEN")
 
 # --- Hugging Face -------------------------------------------------------------
 HF_TOKEN = env_secret("HF_TOKEN")
@@ -281,4 +316,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The gateway answers refusals on purpose and records each one; Django's per-response
+    # warnings would only duplicate the inference records (and cost time on the hot path).
+    "loggers": {"django.request": {"level": "CRITICAL" if MODELGATE_COMPONENT == "gateway" else "WARNING"}},
 }

@@ -78,7 +78,12 @@ def test_the_matrix_agrees_with_the_hand_written_table(role: Role) -> None:
 def test_key_cells_of_the_matrix() -> None:
     matrix = ROLE_CAPABILITIES
     # Auditors read everything and change nothing.
-    assert matrix[Role.AUDITOR] == {Capability.REGISTRY_VIEW, Capability.AUDIT_VIEW, Capability.COMPLIANCE_VIEW}
+    assert matrix[Role.AUDITOR] == {
+        Capability.REGISTRY_VIEW,
+        Capability.AUDIT_VIEW,
+        Capability.COMPLIANCE_VIEW,
+        Capability.SERVING_VIEW,
+    }
     # Approvers are read-only too.
     assert Capability.REGISTRY_MANAGE not in matrix[Role.APPROVER_LEGAL]
     assert Capability.REGISTRY_MANAGE not in matrix[Role.APPROVER_SECURITY]
@@ -91,6 +96,16 @@ def test_key_cells_of_the_matrix() -> None:
     # Only compliance officers change the license policy; every role may read licenses and run checks.
     assert [role for role in Role if Capability.POLICY_MANAGE in matrix[role]] == [Role.COMPLIANCE_OFFICER]
     assert all(Capability.COMPLIANCE_VIEW in matrix[role] for role in Role)
+    # Deploying and guardrail policies: compliance officers and ML engineers; calling the endpoint adds developers.
+    assert [role for role in Role if Capability.SERVING_MANAGE in matrix[role]] == [
+        Role.COMPLIANCE_OFFICER,
+        Role.ML_ENGINEER,
+    ]
+    assert [role for role in Role if Capability.SERVING_INVOKE in matrix[role]] == [
+        Role.COMPLIANCE_OFFICER,
+        Role.ML_ENGINEER,
+        Role.DEVELOPER,
+    ]
 
 
 def _assert_status(response: object, expected: int) -> None:

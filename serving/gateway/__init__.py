@@ -1,0 +1,1 @@
+"""The OpenAI-compatible inference gateway: authenticate, admit, guard, forward, record."""
