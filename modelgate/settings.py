@@ -198,6 +198,7 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 MODELGATE_INFERENCE_RETENTION_DAYS = env_int("MODELGATE_INFERENCE_RETENTION_DAYS", 400, minimum=184)
 # Requests larger than this are refused with 413 before they are parsed.
 MODELGATE_GATEWAY_MAX_BODY_BYTES = env_int("MODELGATE_GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+
 # How long a key's or deployment's admission state may be reused. The ceiling is one second.
 MODELGATE_GATEWAY_ADMISSION_TTL_MS = env_int("MODELGATE_GATEWAY_ADMISSION_TTL_MS", 1000, minimum=0)
 if MODELGATE_GATEWAY_ADMISSION_TTL_MS > 1000:

@@ -14,7 +14,7 @@ from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
 from core.roles import Capability, user_can
 from serving import services
-from serving.guardrails.specs import describe_validator_types
+from serving.guardrails.specs import describe_validator_types, parse_policy_spec
 from serving.models import (
     Deployment,
     GuardrailPolicy,
@@ -23,15 +23,6 @@ from serving.models import (
     ServingKey,
     UsageRollup,
 )
-
-
-def _add_service_errors(form: forms.Form, exc: ApplicationError) -> None:
-    if not exc.fields:
-        form.add_error(None, exc.message)
-    for field, problems in exc.fields.items():
-        target = field.split(".")[0].split("[")[0]
-        for problem in problems:
-            form.add_error(target if target in form.fields else None, f"{field}: {problem}")
 
 
 class JSONText(forms.CharField):
@@ -61,6 +52,17 @@ def _validator_help() -> str:
 class GuardrailPolicyForm(forms.ModelForm[GuardrailPolicy]):
     validators = JSONText(help_text="")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="What changed and why (audited)")
+
+    def clean_validators(self) -> Any:
+        """The service's own check, so a bad spec is an error on this field and the typed JSON stays."""
+        value = self.cleaned_data.get("validators")
+        try:
+            parse_policy_spec(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(
+                [f"{path}: {problem}" for path, problems in exc.fields.items() for problem in problems] or [exc.message]
+            ) from exc
+        return value
 
     class Meta:
         model = GuardrailPolicy

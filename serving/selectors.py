@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from compliance.models import ApprovalState
+from core.roles import Capability, user_can
 from serving.models import Deployment, DeploymentState, GuardrailPolicyVersion, ServingKey, UsageRollup
 
 
@@ -24,6 +25,8 @@ class KeyGrant:
     expires_at: datetime | None
     revoked: bool
     user_active: bool
+    # The holder's roles still allow calling the endpoint (checked again, not only at issue time).
+    may_invoke: bool
     rate_limit_per_minute: int | None
 
     def refusal(self, now: datetime) -> str | None:
@@ -32,6 +35,8 @@ class KeyGrant:
             return "the key was revoked"
         if not self.user_active:
             return "the key's holder is deactivated"
+        if not self.may_invoke:
+            return "the key's holder no longer has a role that may call the endpoint"
         if self.expires_at is not None and self.expires_at <= now:
             return "the key expired"
         return None
@@ -60,7 +65,7 @@ class DeploymentGrant:
     store_content: bool
     content_retention_days: int
     upstream_api_key_env: str
-    # Set when a license condition's limit is reached this month: the reason traffic is refused.
+    # Set when this month's distinct end users exceed a license condition: why traffic is refused.
     license_block: str | None
 
     def refusal(self, now: datetime) -> str | None:
@@ -91,6 +96,7 @@ def key_grant(key_hash: str) -> KeyGrant | None:
         expires_at=key.expires_at,
         revoked=key.revoked_at is not None,
         user_active=key.user.is_active,
+        may_invoke=user_can(key.user, Capability.SERVING_INVOKE),
         rate_limit_per_minute=key.rate_limit_per_minute,
     )
 
@@ -132,7 +138,7 @@ def deployment_grant(name: str, *, now: datetime | None = None) -> DeploymentGra
 
 
 def license_block(deployment: Deployment, *, now: datetime | None = None) -> str | None:
-    """The first license condition whose limit this month's distinct end users reached, as a reason."""
+    """The first license condition this month's distinct end users exceed, as a reason (limits are the most allowed)."""
     if not deployment.license_conditions:
         return None
     today = (now or timezone.now()).astimezone(UTC).date()
@@ -144,8 +150,8 @@ def license_block(deployment: Deployment, *, now: datetime | None = None) -> str
     )
     used = latest or 0
     for condition in deployment.license_conditions:
-        if used >= condition["limit"]:
-            return f"{used} monthly active users reached the limit of {condition['limit']} ({condition['source']})"
+        if used > condition["limit"]:
+            return f"{used} monthly active users exceed the {condition['limit']} allowed by {condition['source']}"
     return None
 
 

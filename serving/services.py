@@ -169,8 +169,8 @@ def license_conditions_for(approval: ApprovalRequest) -> list[dict[str, Any]]:
         entry = catalog.get(license_id)
         for threshold in entry.terms.thresholds if entry else ():
             if threshold.metric in LICENSE_METRICS:
-                # "greater_than N" is reached at N + 1 users; "at_least N" at N.
-                limit = threshold.limit + 1 if threshold.comparison == "greater_than" else threshold.limit
+                # A condition's limit is the most users allowed: "greater_than N" allows N, "at_least N" N - 1.
+                limit = threshold.limit if threshold.comparison == "greater_than" else threshold.limit - 1
                 conditions.append(
                     {"metric": threshold.metric, "limit": limit, "source": f"{license_id} {threshold.clause}".strip()}
                 )
@@ -180,6 +180,13 @@ def license_conditions_for(approval: ApprovalRequest) -> list[dict[str, Any]]:
             {"metric": "monthly_active_users", "limit": ceiling, "source": f"approval #{approval.pk} conditions"}
         )
     return conditions
+
+
+def _with_required_conditions(approval: ApprovalRequest, extra: Any) -> list[dict[str, Any]]:
+    """The licenses' and the approval's conditions, plus any stricter ones given: none can be dropped."""
+    required = license_conditions_for(approval)
+    given = [] if extra is None else _clean_license_conditions(extra)
+    return required + [condition for condition in given if condition not in required]
 
 
 def _clean_license_conditions(conditions: Any) -> list[dict[str, Any]]:
@@ -261,11 +268,7 @@ def deployment_create(
                 "approval",
                 f"approval #{approval.pk} is {approval.state}, not in force: only approved models are deployed",
             )
-        conditions = (
-            license_conditions_for(approval)
-            if license_conditions is None
-            else _clean_license_conditions(license_conditions)
-        )
+        conditions = _with_required_conditions(approval, license_conditions)
         try:
             with transaction.atomic():
                 deployment = Deployment.objects.create(
@@ -348,7 +351,7 @@ def deployment_update(*, actor: Actor, deployment: Deployment, reason: str = "",
         if field in changes:
             _positive_or_none(field, changes[field])
     if "license_conditions" in changes:
-        _clean_license_conditions(changes["license_conditions"])
+        changes["license_conditions"] = _with_required_conditions(deployment.approval, changes["license_conditions"])
     with transaction.atomic():
         deployment = Deployment.objects.select_for_update().select_related("guardrail_policy").get(pk=deployment.pk)
         if deployment.state == DeploymentState.RETIRED:
@@ -585,7 +588,7 @@ def _watch_license_conditions(rollup: UsageRollup) -> None:
     for condition in deployment.license_conditions:
         limit = condition["limit"]
         used = rollup.month_distinct_end_users
-        level = "reached" if used >= limit else "warning" if used >= limit * LICENSE_WARNING_SHARE else None
+        level = "exceeded" if used > limit else "warning" if used >= limit * LICENSE_WARNING_SHARE else None
         if level is None:
             continue
         month = rollup.day.strftime("%Y-%m")

@@ -25,10 +25,11 @@ from django.conf import settings
 from django.core import signals
 from django.core.cache import close_caches
 from django.core.handlers.base import reset_urlconf
-from django.db import DatabaseError, close_old_connections, connection, reset_queries
+from django.db import DatabaseError, close_old_connections, connection, connections, reset_queries
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from core.middleware import client_ip_of
 from serving.gateway import metrics
 from serving.gateway.errors import GatewayError
 from serving.gateway.ratelimit import RateLimiter, retry_after_header
@@ -186,8 +187,8 @@ def _sha256(data: bytes | str) -> str:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    address = request.META.get("REMOTE_ADDR") or None
-    return address if address and address != "unknown" else None
+    """The caller's address, behind MODELGATE_TRUSTED_PROXY_COUNT proxies if so configured."""
+    return client_ip_of(request) or None
 
 
 def guardrail_violation(stage: str, blocked_by: list[str]) -> GatewayError:
@@ -217,6 +218,8 @@ class Gateway:
     async def aclose(self) -> None:
         await self.writer.stop()
         await self.pool.aclose()
+        # The admission loader's connection (it runs in asgiref's thread-sensitive executor).
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
 
     # --- entry points -------------------------------------------------------------------
 
@@ -313,7 +316,7 @@ class Gateway:
             "admission_unavailable",
             "Modelgate cannot confirm this call is allowed right now (its database is unreachable); try again.",
             status=InferenceStatus.UNAVAILABLE,
-            detail=f"admission state unreadable: {type(exc).__name__}",
+            detail=f"admission state unreadable: {type(exc.__cause__ or exc).__name__}",
             headers={"Retry-After": "5"},
         )
 
@@ -354,7 +357,7 @@ class Gateway:
             raise GatewayError(
                 429,
                 "license_limit_reached",
-                f"The model '{model}' has reached a license usage limit: {grant.license_block}.",
+                f"The model '{model}' is over a license usage limit: {grant.license_block}.",
                 status=InferenceStatus.RATE_LIMITED,
                 detail=grant.license_block,
             )
@@ -428,7 +431,9 @@ class Gateway:
         )
         if declared and declared.isdigit() and int(declared) > limit:
             raise too_large
-        body = request.body
+        # Read past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check: the gateway's own limit applies,
+        # and no more than one byte beyond it is ever read.
+        body = request.read(limit + 1)
         if len(body) > limit:
             raise too_large
         return body
@@ -784,15 +789,21 @@ class Gateway:
 class StreamWindow:
     """Holds streamed text back until a whole sentence (or ``limit`` characters) can be checked.
 
-    Cuts fall on sentence ends or line breaks, else on the last space, so a secret or an
-    e-mail address is never split across two checks.
+    Cuts fall on sentence ends or line breaks, else on the last space before ``limit``, else on
+    the first whitespace after it, so a secret, a token or an e-mail address is never split
+    across two checks. A PEM private key block is held whole until its END line. Only text
+    with no whitespace at all for ``hard_limit`` characters is cut there.
     """
 
     # Western sentence ends and the CJK full stop, exclamation and question marks (as escapes).
     _BOUNDARY = re.compile("[.!?\u3002\uff01\uff1f](?=\\s)|\n")
+    _WHITESPACE = re.compile(r"\s")
+    _PEM_BEGIN = "-----BEGIN"
+    _PEM_END = re.compile(r"-----END [A-Z0-9 ]*-----")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, hard_limit: int | None = None) -> None:
         self.limit = limit
+        self.hard_limit = hard_limit or max(limit * 16, 16_384)
         self.pending = ""
 
     def feed(self, text: str) -> list[str]:
@@ -810,18 +821,35 @@ class StreamWindow:
         return [rest] if rest else []
 
     def _cut(self) -> int | None:
+        pending = self.pending
+        begin = pending.find(self._PEM_BEGIN)
+        if begin >= 0:
+            return self._cut_key_block(begin)
         last = None
-        for match in self._BOUNDARY.finditer(self.pending, 0, self.limit):
+        for match in self._BOUNDARY.finditer(pending, 0, self.limit):
             last = match.end()
         if last is not None:
             # Keep the space after a sentence with the sentence.
-            while last < len(self.pending) and self.pending[last] == " ":
+            while last < len(pending) and pending[last] == " ":
                 last += 1
             return last
-        if len(self.pending) < self.limit:
+        if len(pending) < self.limit:
             return None
-        space = self.pending.rfind(" ", 0, self.limit)
-        return space + 1 if space > 0 else self.limit
+        space = pending.rfind(" ", 0, self.limit)
+        if space > 0:
+            return space + 1
+        after = self._WHITESPACE.search(pending, self.limit)
+        if after is not None:
+            return after.end()
+        return self.hard_limit if len(pending) >= self.hard_limit else None
+
+    def _cut_key_block(self, begin: int) -> int | None:
+        if begin > 0:
+            return begin  # what precedes a key block goes first; the block is checked on its own
+        end = self._PEM_END.search(self.pending, len(self._PEM_BEGIN))
+        if end is not None:
+            return end.end()
+        return self.hard_limit if len(self.pending) >= self.hard_limit else None
 
 
 def _answer_slots(choice: dict[str, Any], endpoint: str) -> list[tuple[dict[str, Any], str]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 
 from serving.gateway import metrics
 from serving.models import InferenceRecord
@@ -96,6 +96,8 @@ class RecordWriter:
                 await self._task
             self._task = None
         await self.flush()
+        # The writer thread's database connection goes with it (a stopped gateway holds none open).
+        await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
 
     def flush_blocking(self) -> None:
         """Flush from synchronous code (process exit without a lifespan)."""
@@ -125,7 +127,11 @@ class RecordWriter:
             connection.close_if_unusable_or_obsolete()
             return
         metrics.RECORDS_WRITTEN.inc(len(batch))
-        self._replay_spool()
+        try:
+            self._replay_spool()
+        except DatabaseError:
+            logger.exception("replaying spooled inference records failed; they stay spooled")
+            connection.close_if_unusable_or_obsolete()
 
     def _spool(self, batch: list[InferenceRecord]) -> None:
         self.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -142,8 +148,16 @@ class RecordWriter:
                 for item in serializers.deserialize("json", path.read_text(encoding="utf-8"))
                 if isinstance(item.object, InferenceRecord)
             ]
-            inference_records_write(records)
-            metrics.RECORDS_WRITTEN.inc(len(records))
+            # A spooled batch may have been committed after all (the acknowledgement was lost):
+            # request ids are unique, so replaying skips what is stored already.
+            stored = set(
+                InferenceRecord.objects.filter(request_id__in=[r.request_id for r in records]).values_list(
+                    "request_id", flat=True
+                )
+            )
+            missing = [record for record in records if record.request_id not in stored]
+            inference_records_write(missing)
+            metrics.RECORDS_WRITTEN.inc(len(missing))
             path.unlink()
             logger.warning("replayed %d spooled inference records from %s", len(records), path.name)
 

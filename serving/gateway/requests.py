@@ -113,7 +113,11 @@ def parse_body(raw: bytes, endpoint: str) -> ParsedRequest:
     options = body.get("stream_options") or {}
     if options and not stream:
         raise bad_request("'stream_options' is only allowed with stream: true.", param="stream_options")
-    slots = _chat_slots(body["messages"]) if endpoint == "chat.completions" else _prompt_slots(body)
+    slots = (
+        _chat_slots(body["messages"]) + _tool_slots(body.get("tools") or [])
+        if endpoint == "chat.completions"
+        else _prompt_slots(body)
+    )
     return ParsedRequest(
         body=body,
         model=body["model"],
@@ -236,6 +240,31 @@ def _chat_slots(messages: list[dict[str, Any]]) -> list[TextSlot]:
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 slots.append(TextSlot(function["arguments"], _setter(function, "arguments")))
     return slots
+
+
+def _tool_slots(tools: list[Any]) -> list[TextSlot]:
+    """Tool definitions reach the model too (vLLM renders them into the prompt), so they are checked."""
+    slots: list[TextSlot] = []
+    for index, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict):
+            raise bad_request(f"'tools[{index}]' must be an object with a function.", param=f"tools[{index}]")
+        if isinstance(function.get("description"), str):
+            slots.append(TextSlot(function["description"], _setter(function, "description")))
+        if "parameters" in function:
+            slots.append(TextSlot(orjson.dumps(function["parameters"]).decode(), _json_setter(function, "parameters")))
+    return slots
+
+
+def _json_setter(container: dict[str, Any], key: str) -> Callable[[str], None]:
+    def put(text: str) -> None:
+        try:
+            container[key] = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            # A fix that broke the schema's JSON: drop the schema rather than send the original.
+            container[key] = {}
+
+    return put
 
 
 def _prompt_slots(body: dict[str, Any]) -> list[TextSlot]:

@@ -106,6 +106,12 @@ def _call(url: str, key: str, count: int) -> None:
             assert http.post("/v1/chat/completions", json=body).status_code == 200
 
 
+def _pending_records(url: str) -> int:
+    metrics = httpx.get(f"{url}/metrics", trust_env=False).text
+    line = next(line for line in metrics.splitlines() if line.startswith("modelgate_gateway_records_pending "))
+    return int(float(line.split()[1]))
+
+
 def _ok_records(data_dir: Path) -> int:
     with sqlite3.connect(data_dir / "modelgate.sqlite3") as db:
         return int(db.execute("SELECT COUNT(*) FROM serving_inferencerecord WHERE status = 'ok'").fetchone()[0])
@@ -124,8 +130,10 @@ def test_a_clean_stop_loses_no_record_and_a_crash_at_most_one_batch(tmp_path: Pa
 
     gateway, url = _start_gateway(tmp_path, batch_size=8)
     _call(url, key, 20)
-    time.sleep(0.5)  # the two full batches are written by the writer thread
+    time.sleep(0.5)  # the writer thread finishes what it took
+    pending = _pending_records(url)
     gateway.send_signal(signal.SIGKILL)
     gateway.wait(timeout=60)
     lost = 40 - _ok_records(tmp_path)
-    assert 0 < lost <= 8
+    assert lost == pending
+    assert lost <= 8
