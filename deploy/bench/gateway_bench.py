@@ -9,8 +9,11 @@ throughput and p50/p99 latency at concurrency 1 and 32, non-streaming and stream
 first token), for: vLLM directly, the gateway with guardrails off, the gateway with guardrails
 on. Audit records are written in every gateway run. Prints a table and writes JSON.
 
-The load generator runs in this process on the same machine, so the numbers include its CPU
-cost on both sides of the comparison. Every request asks for 16 tokens with ignore_eos.
+At concurrency 1 the three targets take turns request by request, so drift in vLLM's speed
+(which on a shared 2-core machine is larger than the gateway's overhead) hits them alike; at
+concurrency 32 each target runs on its own, in five rounds of 320 requests taken in turn. The load
+generator runs in this process on the same machine, so its CPU cost is in every number.
+Every request asks for 16 tokens with ignore_eos.
 """
 
 from __future__ import annotations
@@ -127,14 +130,82 @@ def _setup_database(env: dict[str, str], vllm_url: str) -> str:
     return key
 
 
+def _body(model: str, stream: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": PROMPT, "max_tokens": 16, "ignore_eos": True, "temperature": 0}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+async def _timed_call(client: Any, body: dict[str, Any]) -> tuple[bool, float, float | None]:
+    """One request: (succeeded, total ms, ms to the first text chunk when streaming)."""
+    import httpx
+
+    start = time.perf_counter()
+    first: float | None = None
+    ok = False
+    try:
+        if body.get("stream"):
+            async with client.stream("POST", "/v1/chat/completions", json=body) as response:
+                ok = response.status_code == 200
+                async for line in response.aiter_lines():
+                    if (
+                        first is None
+                        and line.startswith("data: ")
+                        and '"content":"' in line
+                        and '"content":""' not in line
+                    ):
+                        first = time.perf_counter()
+                    if line.startswith("data: ") and '"error"' in line:
+                        ok = False
+        else:
+            response = await client.post("/v1/chat/completions", json=body)
+            ok = response.status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    end = time.perf_counter()
+    return ok, (end - start) * 1000, (first - start) * 1000 if first is not None else None
+
+
+async def _interleaved(
+    targets: list[tuple[str, str, str, str]], *, total: int, stream: bool, warmup: int
+) -> list[tuple[list[float], list[float], int]]:
+    """Concurrency 1, the targets taking turns request by request, so drift hits them alike."""
+    import httpx
+
+    clients = [
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120, trust_env=False)
+        for _, url, token, _ in targets
+    ]
+    bodies = [_body(model, stream) for *_, model in targets]
+    outcomes: list[tuple[list[float], list[float], int]] = [([], [], 0) for _ in targets]
+    try:
+        for _ in range(warmup):
+            for client, body in zip(clients, bodies, strict=True):
+                await _timed_call(client, body)
+        for turn in range(total):
+            for offset in range(len(targets)):
+                index = (turn + offset) % len(targets)
+                ok, elapsed, first = await _timed_call(clients[index], bodies[index])
+                latencies, firsts, errors = outcomes[index]
+                if not ok:
+                    outcomes[index] = (latencies, firsts, errors + 1)
+                    continue
+                latencies.append(elapsed)
+                if first is not None:
+                    firsts.append(first)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return outcomes
+
+
 async def _run(
     base_url: str, key: str, model: str, *, concurrency: int, total: int, stream: bool, warmup: int
 ) -> tuple[list[float], list[float], int, float]:
     import httpx
 
-    body: dict[str, Any] = {"model": model, "messages": PROMPT, "max_tokens": 16, "ignore_eos": True, "temperature": 0}
-    if stream:
-        body["stream"] = True
+    body = _body(model, stream)
     headers = {"Authorization": f"Bearer {key}"}
     latencies: list[float] = []
     first_tokens: list[float] = []
@@ -146,36 +217,15 @@ async def _run(
 
         async def one(measure: bool) -> None:
             nonlocal errors
-            start = time.perf_counter()
-            first: float | None = None
-            try:
-                if stream:
-                    async with client.stream("POST", "/v1/chat/completions", json=body) as response:
-                        ok = response.status_code == 200
-                        async for line in response.aiter_lines():
-                            if (
-                                first is None
-                                and line.startswith("data: ")
-                                and '"content":"' in line
-                                and '"content":""' not in line
-                            ):
-                                first = time.perf_counter()
-                            if line.startswith("data: ") and '"error"' in line:
-                                ok = False
-                else:
-                    response = await client.post("/v1/chat/completions", json=body)
-                    ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            end = time.perf_counter()
+            ok, elapsed, first = await _timed_call(client, body)
             if not measure:
                 return
             if not ok:
                 errors += 1
                 return
-            latencies.append((end - start) * 1000)
+            latencies.append(elapsed)
             if first is not None:
-                first_tokens.append((first - start) * 1000)
+                first_tokens.append(first)
 
         for _ in range(warmup):
             await one(False)
@@ -197,26 +247,68 @@ async def _run(
     return latencies, first_tokens, errors, elapsed
 
 
-def _measure(
-    target: str, base_url: str, key: str, model: str, *, concurrency: int, stream: bool, quick: bool
-) -> Result:
-    total = (60 if quick else 300) if concurrency == 1 else (320 if quick else 1600)
-    latencies, first_tokens, errors, elapsed = asyncio.run(
-        _run(base_url, key, model, concurrency=concurrency, total=total, stream=stream, warmup=10)
-    )
-    return Result(
-        target=target,
-        mode="stream" if stream else "plain",
-        concurrency=concurrency,
-        requests=len(latencies),
-        errors=errors,
-        seconds=round(elapsed, 3),
-        throughput_rps=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-        p50_ms=round(_percentile(latencies, 0.5), 2),
-        p99_ms=round(_percentile(latencies, 0.99), 2),
-        ttft_p50_ms=round(_percentile(first_tokens, 0.5), 2) if first_tokens else None,
-        ttft_p99_ms=round(_percentile(first_tokens, 0.99), 2) if first_tokens else None,
-    )
+def _measure_in_rounds(
+    targets: list[tuple[str, str, str, str]], *, concurrency: int, stream: bool, quick: bool
+) -> list[Result]:
+    """Concurrency 32: each target runs alone, in several short rounds in turn, so drift hits them alike."""
+    rounds, per_round = (2, 160) if quick else (5, 320)
+    collected: dict[str, tuple[list[float], list[float], int, float]] = {t[0]: ([], [], 0, 0.0) for t in targets}
+    for round_index in range(rounds):
+        for offset in range(len(targets)):
+            target, url, token, model = targets[(round_index + offset) % len(targets)]
+            latencies, firsts, errors, elapsed = asyncio.run(
+                _run(url, token, model, concurrency=concurrency, total=per_round, stream=stream, warmup=4)
+            )
+            all_latencies, all_firsts, all_errors, all_elapsed = collected[target]
+            collected[target] = (
+                all_latencies + latencies,
+                all_firsts + firsts,
+                all_errors + errors,
+                all_elapsed + elapsed,
+            )
+    results = []
+    for target, *_ in targets:
+        latencies, firsts, errors, elapsed = collected[target]
+        results.append(
+            Result(
+                target=target,
+                mode="stream" if stream else "plain",
+                concurrency=concurrency,
+                requests=len(latencies),
+                errors=errors,
+                seconds=round(elapsed, 3),
+                throughput_rps=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+                p50_ms=round(_percentile(latencies, 0.5), 2),
+                p99_ms=round(_percentile(latencies, 0.99), 2),
+                ttft_p50_ms=round(_percentile(firsts, 0.5), 2) if firsts else None,
+                ttft_p99_ms=round(_percentile(firsts, 0.99), 2) if firsts else None,
+            )
+        )
+    return results
+
+
+def _measure_interleaved(targets: list[tuple[str, str, str, str]], *, stream: bool, quick: bool) -> list[Result]:
+    total = 100 if quick else 500
+    outcomes = asyncio.run(_interleaved(targets, total=total, stream=stream, warmup=10))
+    results = []
+    for (target, *_), (latencies, firsts, errors) in zip(targets, outcomes, strict=True):
+        busy = sum(latencies) / 1000
+        results.append(
+            Result(
+                target=target,
+                mode="stream" if stream else "plain",
+                concurrency=1,
+                requests=len(latencies),
+                errors=errors,
+                seconds=round(busy, 3),
+                throughput_rps=round(len(latencies) / busy, 1) if busy else 0.0,
+                p50_ms=round(_percentile(latencies, 0.5), 2),
+                p99_ms=round(_percentile(latencies, 0.99), 2),
+                ttft_p50_ms=round(_percentile(firsts, 0.5), 2) if firsts else None,
+                ttft_p99_ms=round(_percentile(firsts, 0.99), 2) if firsts else None,
+            )
+        )
+    return results
 
 
 def _server_side_overhead() -> dict[str, float]:
@@ -304,13 +396,14 @@ def main() -> int:
         results: list[Result] = []
         for stream in (False, True):
             for concurrency in (1, 32):
-                for target, url, token, model in targets:
-                    result = _measure(
-                        target, url, token, model, concurrency=concurrency, stream=stream, quick=args.quick
-                    )
+                if concurrency == 1:
+                    batch = _measure_interleaved(targets, stream=stream, quick=args.quick)
+                else:
+                    batch = _measure_in_rounds(targets, concurrency=concurrency, stream=stream, quick=args.quick)
+                for result in batch:
                     results.append(result)
                     print(
-                        f"  {result.mode:6} c={concurrency:<3} {target:26} {result.throughput_rps:8.1f} req/s  "
+                        f"  {result.mode:6} c={concurrency:<3} {result.target:26} {result.throughput_rps:8.1f} req/s  "
                         f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
                         + (f"  ttft p50 {result.ttft_p50_ms:.2f} ms" if result.ttft_p50_ms is not None else "")
                         + (f"  errors {result.errors}" if result.errors else ""),
