@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from core.errors import PermissionDeniedError
+
 
 class Role(StrEnum):
     COMPLIANCE_OFFICER = "compliance_officer"
@@ -99,6 +101,14 @@ def user_capabilities(user: Any) -> frozenset[Capability]:
 
 def user_can(user: Any, capability: Capability) -> bool:
     return capability in user_capabilities(user)
+
+
+def require_capability(actor: Any, capability: Capability, what: str) -> None:
+    """Refuse a service call the actor's roles do not allow (services check, not only the interfaces)."""
+    if not user_can(actor, capability):
+        raise PermissionDeniedError(
+            f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]}
+        )
 
 
 def forget_capabilities(user: Any) -> None:

@@ -157,12 +157,3 @@ def license_block(deployment: Deployment, *, now: datetime | None = None) -> str
 
 def policy_version_validators(version_id: int) -> list[dict[str, object]]:
     return list(GuardrailPolicyVersion.objects.values_list("validators", flat=True).get(pk=version_id))
-
-
-def deployments_for_key(grant: KeyGrant) -> list[str]:
-    """The names ``GET /v1/models`` lists: the key's active deployments."""
-    return sorted(
-        Deployment.objects.filter(name__in=grant.deployment_names, state=DeploymentState.ACTIVE).values_list(
-            "name", flat=True
-        )
-    )

@@ -30,7 +30,7 @@ from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.ledger import Actor, Target, audit_record
 from core.models import AuditEvent
 from core.notifications.services import notification_enqueue
-from core.roles import Capability, user_can
+from core.roles import Capability, require_capability, user_can
 from serving import events
 from serving.guardrails.specs import parse_policy_spec
 from serving.models import (
@@ -53,13 +53,6 @@ LICENSE_METRICS = ("monthly_active_users",)
 LICENSE_WARNING_SHARE = 0.8
 
 
-def _require(actor: Actor, capability: Capability, what: str) -> None:
-    if not user_can(actor, capability):
-        raise PermissionDeniedError(
-            f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]}
-        )
-
-
 def _check_regex(validator: Any, field: str, value: str) -> None:
     try:
         validator(value)
@@ -74,7 +67,7 @@ def guardrail_policy_create(
     *, actor: Actor, name: str, validators: Any, description: str = "", note: str = ""
 ) -> GuardrailPolicy:
     """Create a policy and publish its first version (validators are checked first, all at once)."""
-    _require(actor, Capability.SERVING_MANAGE, "manage guardrail policies")
+    require_capability(actor, Capability.SERVING_MANAGE, "manage guardrail policies")
     assert isinstance(actor, User)
     _check_regex(POLICY_NAME, "name", name)
     specs = parse_policy_spec(validators)
@@ -103,7 +96,7 @@ def guardrail_policy_publish(
     *, actor: Actor, policy: GuardrailPolicy, validators: Any, note: str
 ) -> GuardrailPolicyVersion:
     """Publish the next version; deployments using the policy switch to it within a second."""
-    _require(actor, Capability.SERVING_MANAGE, "manage guardrail policies")
+    require_capability(actor, Capability.SERVING_MANAGE, "manage guardrail policies")
     assert isinstance(actor, User)
     if not note.strip():
         raise ApplicationError.for_field("note", "say what changed and why")
@@ -244,7 +237,7 @@ def deployment_create(
     Refused unless the approval is in force right now. License conditions default to the
     MAU thresholds of the version's licenses (lineage included) and the approval's ceiling.
     """
-    _require(actor, Capability.SERVING_MANAGE, "deploy models")
+    require_capability(actor, Capability.SERVING_MANAGE, "deploy models")
     assert isinstance(actor, User)
     _check_regex(DEPLOYMENT_NAME, "name", name)
     cleaned_backends = _clean_backends(backends)
@@ -342,7 +335,7 @@ DEPLOYMENT_EDITABLE = {
 
 def deployment_update(*, actor: Actor, deployment: Deployment, reason: str = "", **changes: Any) -> Deployment:
     """Change a deployment's backends, policy, limits or settings (not its approval or model)."""
-    _require(actor, Capability.SERVING_MANAGE, "change deployments")
+    require_capability(actor, Capability.SERVING_MANAGE, "change deployments")
     unknown = sorted(set(changes) - DEPLOYMENT_EDITABLE)
     if unknown:
         raise ApplicationError.for_field(unknown[0], "cannot be changed on a deployment")
@@ -389,7 +382,7 @@ _STATE_MOVES = {
 
 def deployment_set_state(*, actor: Actor, deployment: Deployment, state: str, reason: str) -> Deployment:
     """Pause, resume or retire a deployment. Traffic follows within a second."""
-    _require(actor, Capability.SERVING_MANAGE, "pause, resume or retire deployments")
+    require_capability(actor, Capability.SERVING_MANAGE, "pause, resume or retire deployments")
     if not reason.strip():
         raise ApplicationError.for_field("reason", "say why")
     with transaction.atomic():

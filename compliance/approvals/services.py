@@ -27,7 +27,7 @@ from compliance.selectors import active_policy_rules, use_case_facts_for, versio
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.ledger import Actor, audit_record
 from core.notifications.services import notification_enqueue
-from core.roles import Capability, user_can, user_capabilities
+from core.roles import Capability, require_capability, user_capabilities
 from registry.models import ModelVersion
 from registry.services import model_version_lock
 
@@ -64,13 +64,6 @@ class GatesFailed(ApplicationError):
 class SegregationOfDuties(ApplicationError):
     code = "segregation_of_duties"
     http_status = 403
-
-
-def _require(actor: Actor, capability: Capability, what: str) -> None:
-    if not user_can(actor, capability):
-        raise PermissionDeniedError(
-            f"your roles do not allow you to {what}", fields={"actor": [f"needs {capability.value}"]}
-        )
 
 
 def _require_transition(request: ApprovalRequest, target: str) -> None:
@@ -271,7 +264,7 @@ def approval_request_create(
     conditions: dict[str, Any] | None = None,
 ) -> ApprovalRequest:
     """Draft a request to deploy ``version`` for ``use_case`` in ``environment``."""
-    _require(actor, Capability.APPROVAL_REQUEST, "request approvals")
+    require_capability(actor, Capability.APPROVAL_REQUEST, "request approvals")
     if not isinstance(actor, User):
         raise PermissionDeniedError("an approval request needs a signed-in requester")
     if environment not in ("production", "staging"):
@@ -305,7 +298,7 @@ def approval_request_create(
 
 def approval_request_update(*, actor: Actor, request: ApprovalRequest, **changes: Any) -> ApprovalRequest:
     """Attach evidence, a separate licence or conditions while the request is a draft or sent back."""
-    _require(actor, Capability.APPROVAL_REQUEST, "edit approval requests")
+    require_capability(actor, Capability.APPROVAL_REQUEST, "edit approval requests")
     unknown = set(changes) - {"evidence", "separate_license", "conditions"}
     if unknown:
         raise ApplicationError.for_field(sorted(unknown)[0], "cannot be changed")
@@ -332,7 +325,7 @@ def approval_request_update(*, actor: Actor, request: ApprovalRequest, **changes
 
 def approval_submit(*, actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
     """Send a draft (or a request sent back for changes) to review; refused while any gate fails."""
-    _require(actor, Capability.APPROVAL_REQUEST, "submit approval requests")
+    require_capability(actor, Capability.APPROVAL_REQUEST, "submit approval requests")
     error: GatesFailed | None = None
     with transaction.atomic():
         request = _locked(request)
@@ -442,7 +435,7 @@ def _decide(
     actor: Actor, request: ApprovalRequest, target: str, reason: str, *, needs_reason: bool = True
 ) -> ApprovalRequest:
     if actor is not None:  # None: the platform itself (the expiry task)
-        _require(actor, Capability.APPROVAL_DECIDE, f"move approvals to {target}")
+        require_capability(actor, Capability.APPROVAL_DECIDE, f"move approvals to {target}")
     if needs_reason and not reason.strip():
         raise ApplicationError.for_field("reason", "is required for this decision")
     with transaction.atomic():
@@ -483,7 +476,7 @@ def approval_expire(*, actor: Actor, request: ApprovalRequest) -> ApprovalReques
 
 def approval_reinstate(*, actor: Actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
     """Lift a suspension; the gates must pass again."""
-    _require(actor, Capability.APPROVAL_DECIDE, "reinstate approvals")
+    require_capability(actor, Capability.APPROVAL_DECIDE, "reinstate approvals")
     if not reason.strip():
         raise ApplicationError.for_field("reason", "is required for this decision")
     error: GatesFailed | None = None

@@ -247,6 +247,31 @@ async def _run(
     return latencies, first_tokens, errors, elapsed
 
 
+def _result(
+    target: str,
+    *,
+    stream: bool,
+    concurrency: int,
+    latencies: list[float],
+    firsts: list[float],
+    errors: int,
+    seconds: float,
+) -> Result:
+    return Result(
+        target=target,
+        mode="stream" if stream else "plain",
+        concurrency=concurrency,
+        requests=len(latencies),
+        errors=errors,
+        seconds=round(seconds, 3),
+        throughput_rps=round(len(latencies) / seconds, 1) if seconds else 0.0,
+        p50_ms=round(_percentile(latencies, 0.5), 2),
+        p99_ms=round(_percentile(latencies, 0.99), 2),
+        ttft_p50_ms=round(_percentile(firsts, 0.5), 2) if firsts else None,
+        ttft_p99_ms=round(_percentile(firsts, 0.99), 2) if firsts else None,
+    )
+
+
 def _measure_in_rounds(
     targets: list[tuple[str, str, str, str]], *, concurrency: int, stream: bool, quick: bool
 ) -> list[Result]:
@@ -270,18 +295,14 @@ def _measure_in_rounds(
     for target, *_ in targets:
         latencies, firsts, errors, elapsed = collected[target]
         results.append(
-            Result(
-                target=target,
-                mode="stream" if stream else "plain",
+            _result(
+                target,
+                stream=stream,
                 concurrency=concurrency,
-                requests=len(latencies),
+                latencies=latencies,
+                firsts=firsts,
                 errors=errors,
-                seconds=round(elapsed, 3),
-                throughput_rps=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-                p50_ms=round(_percentile(latencies, 0.5), 2),
-                p99_ms=round(_percentile(latencies, 0.99), 2),
-                ttft_p50_ms=round(_percentile(firsts, 0.5), 2) if firsts else None,
-                ttft_p99_ms=round(_percentile(firsts, 0.99), 2) if firsts else None,
+                seconds=elapsed,
             )
         )
     return results
@@ -294,18 +315,8 @@ def _measure_interleaved(targets: list[tuple[str, str, str, str]], *, stream: bo
     for (target, *_), (latencies, firsts, errors) in zip(targets, outcomes, strict=True):
         busy = sum(latencies) / 1000
         results.append(
-            Result(
-                target=target,
-                mode="stream" if stream else "plain",
-                concurrency=1,
-                requests=len(latencies),
-                errors=errors,
-                seconds=round(busy, 3),
-                throughput_rps=round(len(latencies) / busy, 1) if busy else 0.0,
-                p50_ms=round(_percentile(latencies, 0.5), 2),
-                p99_ms=round(_percentile(latencies, 0.99), 2),
-                ttft_p50_ms=round(_percentile(firsts, 0.5), 2) if firsts else None,
-                ttft_p99_ms=round(_percentile(firsts, 0.99), 2) if firsts else None,
+            _result(
+                target, stream=stream, concurrency=1, latencies=latencies, firsts=firsts, errors=errors, seconds=busy
             )
         )
     return results

@@ -36,7 +36,15 @@ from serving.gateway.ratelimit import RateLimiter, retry_after_header
 from serving.gateway.records import RecordWriter, record_writer
 from serving.gateway.requests import ParsedRequest, parse_body
 from serving.gateway.upstream import BackendPool
-from serving.guardrails.runner import INPUT, OUTPUT, CompiledPolicy, GuardrailCrashed, StageResult, compiled_policy
+from serving.guardrails.runner import (
+    INPUT,
+    OUTPUT,
+    CompiledPolicy,
+    GuardrailCrashed,
+    StageResult,
+    cached_policy,
+    compiled_policy,
+)
 from serving.models import InferenceRecord, InferenceStatus
 from serving.selectors import Backend, DeploymentGrant, KeyGrant, deployment_grant, key_grant, policy_version_validators
 from serving.services import SERVING_KEY_PREFIX, serving_key_hash
@@ -213,7 +221,6 @@ class Gateway:
         self.limiter = RateLimiter()
         self.pool = BackendPool()
         self.writer = writer or record_writer()
-        self._policy_json: dict[int, Any] = {}
 
     async def aclose(self) -> None:
         await self.writer.stop()
@@ -376,19 +383,18 @@ class Gateway:
             )
         return grant
 
-    def _policy(self, version_id: int) -> CompiledPolicy:
-        return compiled_policy(version_id, self._policy_json[version_id])
-
     async def _load_policy(self, call: Call, grant: DeploymentGrant) -> CompiledPolicy:
         version_id = grant.policy_version_id
         assert version_id is not None
         call.policy_version_id = version_id
-        if version_id not in self._policy_json:
+        policy = cached_policy(version_id)
+        if policy is None:
             try:
-                self._policy_json[version_id] = await sync_to_async(policy_version_validators)(version_id)
+                validators = await sync_to_async(policy_version_validators)(version_id)
             except DatabaseError as exc:
                 raise self._unavailable(exc) from exc
-        return self._policy(version_id)
+            policy = compiled_policy(version_id, validators)
+        return policy
 
     async def _run_stage(self, call: Call, policy: CompiledPolicy, stage: str, text: str) -> StageResult:
         start = time.perf_counter()

@@ -99,12 +99,6 @@ class RecordWriter:
         # The writer thread's database connection goes with it (a stopped gateway holds none open).
         await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
 
-    def flush_blocking(self) -> None:
-        """Flush from synchronous code (process exit without a lifespan)."""
-        batch = self._take()
-        if batch:
-            self._executor.submit(self._write, batch).result()
-
     def pending(self) -> int:
         with self._lock:
             return len(self._pending)

@@ -12,7 +12,6 @@ does), so only the validator's name, the stage and the kinds it names are kept.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,15 +133,14 @@ class CompiledPolicy:
 _compiled: dict[int, CompiledPolicy] = {}
 
 
+def cached_policy(version_id: int) -> CompiledPolicy | None:
+    """The compiled policy version if this process built it already."""
+    return _compiled.get(version_id)
+
+
 def compiled_policy(version_id: int, validators: Any) -> CompiledPolicy:
     """The shared compiled form of a policy version (versions never change, so it is built once)."""
     policy = _compiled.get(version_id)
     if policy is None:
         policy = _compiled[version_id] = CompiledPolicy.from_json(version_id, validators)
     return policy
-
-
-def timed(policy: CompiledPolicy, stage: str, text: str) -> tuple[StageResult, float]:
-    start = time.perf_counter()
-    result = policy.run(stage, text)
-    return result, (time.perf_counter() - start) * 1000

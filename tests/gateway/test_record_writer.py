@@ -121,16 +121,6 @@ def test_the_timer_writes_a_partial_batch(make_writer: Callable[..., RecordWrite
     assert writer.pending() == 0
 
 
-def test_flush_blocking_writes_from_synchronous_code(make_writer: Callable[..., RecordWriter]) -> None:
-    writer = make_writer(batch_size=5)
-    writer._pending.extend(record() for _ in range(7))
-
-    writer.flush_blocking()
-    writer.flush_blocking()
-
-    assert InferenceRecord.objects.count() == 7
-
-
 def _fail_once(monkeypatch: pytest.MonkeyPatch, *, after_commit: bool = False) -> None:
     """The next write fails with a database error (optionally after its commit succeeded); later ones work."""
     state = {"failed": False}
