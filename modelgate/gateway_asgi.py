@@ -13,11 +13,14 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modelgate.settings")
 os.environ.setdefault("MODELGATE_COMPONENT", "gateway")
 
-from django.core.asgi import get_asgi_application
+import django
 
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
 
+from serving.gateway.asgi import GatewayASGIHandler  # noqa: E402
 from serving.gateway.handler import gateway, quiet_request_signals, restore_request_signals  # noqa: E402
+
+django_application = GatewayASGIHandler()
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:

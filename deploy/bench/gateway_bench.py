@@ -356,6 +356,7 @@ def main() -> int:
         "MODELGATE_DATA_DIR": str(BENCH_DIR),
         "MODELGATE_VLLM_API_KEY": UPSTREAM_KEY,
         "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
     }
     env.pop("DATABASE_URL", None)
     processes: list[subprocess.Popen[bytes]] = []

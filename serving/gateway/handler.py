@@ -7,6 +7,7 @@ unreachable, a guardrail that crashed) is refused, and the refusal is recorded b
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -14,13 +15,12 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import orjson
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core import signals
 from django.core.cache import close_caches
@@ -35,7 +35,7 @@ from serving.gateway.errors import GatewayError
 from serving.gateway.ratelimit import RateLimiter, retry_after_header
 from serving.gateway.records import RecordWriter, record_writer
 from serving.gateway.requests import ParsedRequest, parse_body
-from serving.gateway.upstream import BackendPool
+from serving.gateway.upstream import BackendPool, UpstreamError, UpstreamResponse, UpstreamTimeout, UpstreamUnreachable
 from serving.guardrails.runner import (
     INPUT,
     OUTPUT,
@@ -62,10 +62,37 @@ class _Unavailable(Exception):
     """The admission state could not be read (the database is down): refuse, never guess."""
 
 
+class DatabaseThread:
+    """The one thread in which the gateway reads admission state and policies.
+
+    A thread of its own keeps one database connection open across requests. (asgiref's
+    thread-sensitive mode would run each request's reads in a new thread, opening a
+    connection per request and starting and joining a thread each time.)
+    """
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-admission")
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(function, *args))
+        except DatabaseError:
+            await asyncio.get_running_loop().run_in_executor(self._executor, _drop_unusable_connection)
+            raise
+
+    async def aclose(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
+
+
+def _drop_unusable_connection() -> None:
+    connection.close_if_unusable_or_obsolete()
+
+
 class TTLCache:
     """Admission state per key hash or deployment name, reused for at most ``ttl`` seconds."""
 
-    def __init__(self, loader: Callable[[str], Any], ttl: float) -> None:
+    def __init__(self, loader: Callable[[str], Any], ttl: float, database: DatabaseThread) -> None:
+        self._database = database
         self._loader = loader
         self._ttl = ttl
         self._entries: dict[str, tuple[float, Any]] = {}
@@ -85,20 +112,13 @@ class TTLCache:
             if entry is not None and entry[0] > time.monotonic():
                 return entry[1]
             try:
-                value = await sync_to_async(self._load, thread_sensitive=True)(key)
+                value = await self._database.run(self._loader, key)
             except DatabaseError as exc:
                 raise _Unavailable(str(exc)) from exc
             if len(self._entries) >= _MAX_CACHED:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + self._ttl, value)
             return value
-
-    def _load(self, key: str) -> Any:
-        try:
-            return self._loader(key)
-        except DatabaseError:
-            connection.close_if_unusable_or_obsolete()
-            raise
 
     def clear(self) -> None:
         self._entries.clear()
@@ -216,8 +236,9 @@ class Gateway:
 
     def __init__(self, writer: RecordWriter | None = None) -> None:
         ttl = settings.MODELGATE_GATEWAY_ADMISSION_TTL_MS / 1000
-        self.keys = TTLCache(key_grant, ttl)
-        self.deployments = TTLCache(deployment_grant, ttl)
+        self.database = DatabaseThread()
+        self.keys = TTLCache(key_grant, ttl, self.database)
+        self.deployments = TTLCache(deployment_grant, ttl, self.database)
         self.limiter = RateLimiter()
         self.pool = BackendPool()
         self.writer = writer or record_writer()
@@ -225,8 +246,7 @@ class Gateway:
     async def aclose(self) -> None:
         await self.writer.stop()
         await self.pool.aclose()
-        # The admission loader's connection (it runs in asgiref's thread-sensitive executor).
-        await sync_to_async(connections.close_all, thread_sensitive=True)()
+        await self.database.aclose()
 
     # --- entry points -------------------------------------------------------------------
 
@@ -390,7 +410,7 @@ class Gateway:
         policy = cached_policy(version_id)
         if policy is None:
             try:
-                validators = await sync_to_async(policy_version_validators)(version_id)
+                validators = await self.database.run(policy_version_validators, version_id)
             except DatabaseError as exc:
                 raise self._unavailable(exc) from exc
             policy = compiled_policy(version_id, validators)
@@ -508,36 +528,34 @@ class Gateway:
             headers["Authorization"] = f"Bearer {upstream_key}"
         return orjson.dumps(body), headers
 
-    async def _send(self, call: Call, grant: DeploymentGrant, parsed: ParsedRequest, *, stream: bool) -> httpx.Response:
+    async def _send(self, call: Call, grant: DeploymentGrant, parsed: ParsedRequest) -> UpstreamResponse:
         path = UPSTREAM_PATHS[call.endpoint]
         last_error = ""
         for backend in self.pool.order(grant.backends):
             payload, headers = self._upstream_request(grant, backend, parsed, call)
-            client = self.pool.client(backend.base_url)
             call.backend = backend.base_url
             try:
-                upstream_request = client.build_request("POST", path, content=payload, headers=headers)
-                response = await client.send(upstream_request, stream=stream)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                response = await self.pool.post(backend, path, payload, headers)
+            except UpstreamUnreachable as exc:
                 self.pool.mark_down(backend)
-                last_error = f"{backend.base_url}: {type(exc).__name__}"
+                last_error = f"{backend.base_url}: {exc}"
                 continue
-            except httpx.TimeoutException as exc:
+            except UpstreamTimeout as exc:
                 raise GatewayError(
                     504,
                     "upstream_timeout",
                     "The model server did not answer in time.",
                     status=InferenceStatus.UPSTREAM_TIMEOUT,
-                    detail=f"{backend.base_url}: {type(exc).__name__}",
+                    detail=f"{backend.base_url}: {exc}",
                 ) from exc
-            except httpx.HTTPError as exc:
+            except UpstreamError as exc:
                 self.pool.mark_down(backend)
                 raise GatewayError(
                     502,
                     "upstream_error",
                     "The model server failed to answer.",
                     status=InferenceStatus.UPSTREAM_ERROR,
-                    detail=f"{backend.base_url}: {type(exc).__name__}: {exc}",
+                    detail=f"{backend.base_url}: {exc}",
                 ) from exc
             if response.status_code >= 500:
                 self.pool.mark_down(backend)
@@ -554,9 +572,11 @@ class Gateway:
             detail=last_error or "no backend",
         )
 
-    async def _upstream_refused(self, response: httpx.Response, backend: Backend) -> None:
-        raw = await response.aread()
-        await response.aclose()
+    async def _upstream_refused(self, response: UpstreamResponse, backend: Backend) -> None:
+        try:
+            raw = await response.read()
+        except UpstreamError:
+            raw = b""
         message = ""
         try:
             error = orjson.loads(raw).get("error")
@@ -583,9 +603,25 @@ class Gateway:
         self, call: Call, grant: DeploymentGrant, policy: CompiledPolicy, parsed: ParsedRequest
     ) -> HttpResponse:
         start = time.perf_counter()
-        response = await self._send(call, grant, parsed, stream=False)
+        response = await self._send(call, grant, parsed)
         try:
-            answer = orjson.loads(response.content)
+            answer = orjson.loads(await response.read())
+        except UpstreamTimeout as exc:
+            raise GatewayError(
+                504,
+                "upstream_timeout",
+                "The model server did not answer in time.",
+                status=InferenceStatus.UPSTREAM_TIMEOUT,
+                detail=f"{call.backend}: {exc}",
+            ) from exc
+        except UpstreamError as exc:
+            raise GatewayError(
+                502,
+                "upstream_error",
+                "The model server failed to answer.",
+                status=InferenceStatus.UPSTREAM_ERROR,
+                detail=f"{call.backend}: {exc}",
+            ) from exc
         except orjson.JSONDecodeError as exc:
             raise GatewayError(
                 502,
@@ -631,7 +667,7 @@ class Gateway:
         self, call: Call, grant: DeploymentGrant, policy: CompiledPolicy, parsed: ParsedRequest
     ) -> StreamingHttpResponse:
         upstream_start = time.perf_counter()
-        response = await self._send(call, grant, parsed, stream=True)
+        response = await self._send(call, grant, parsed)
         events = self._stream_events(
             call=call, grant=grant, policy=policy, parsed=parsed, response=response, upstream_start=upstream_start
         )
@@ -647,7 +683,7 @@ class Gateway:
         grant: DeploymentGrant,
         policy: CompiledPolicy,
         parsed: ParsedRequest,
-        response: httpx.Response,
+        response: UpstreamResponse,
         upstream_start: float,
     ) -> AsyncIterator[bytes]:
         window = StreamWindow(settings.MODELGATE_GATEWAY_STREAM_WINDOW_CHARS) if policy.has(OUTPUT) else None
@@ -674,12 +710,15 @@ class Gateway:
                     yield chunk_with(result.text)
 
         try:
-            async for line in response.aiter_lines():
-                if not line.startswith("data: "):
+            done = False
+            async for line in response.lines():
+                # Read on past [DONE] to the end of the body, so the connection goes back to the pool.
+                if done or not line.startswith("data: "):
                     continue
                 data = line[6:]
                 if data == "[DONE]":
-                    break
+                    done = True
+                    continue
                 chunk = orjson.loads(data)
                 if chunk.get("error"):
                     raise GatewayError(
@@ -746,7 +785,7 @@ class Gateway:
             )
             status = ""  # recorded
             yield b"data: " + orjson.dumps(error.body()) + b"\n\n"
-        except (httpx.HTTPError, orjson.JSONDecodeError) as exc:
+        except (UpstreamError, orjson.JSONDecodeError) as exc:
             status, http_status, code = InferenceStatus.UPSTREAM_ERROR, 502, "upstream_error"
             detail = f"stream broke: {type(exc).__name__}"
             await self._finish_stream(
