@@ -54,6 +54,7 @@ class Result:
     p99_ms: float
     ttft_p50_ms: float | None
     ttft_p99_ms: float | None
+    round_throughputs_rps: list[float] | None = None  # concurrency 32: each round's, to show the spread
 
 
 def _free_port() -> int:
@@ -278,12 +279,14 @@ def _measure_in_rounds(
     """Concurrency 32: each target runs alone, in several short rounds in turn, so drift hits them alike."""
     rounds, per_round = (2, 160) if quick else (5, 320)
     collected: dict[str, tuple[list[float], list[float], int, float]] = {t[0]: ([], [], 0, 0.0) for t in targets}
+    round_rates: dict[str, list[float]] = {t[0]: [] for t in targets}
     for round_index in range(rounds):
         for offset in range(len(targets)):
             target, url, token, model = targets[(round_index + offset) % len(targets)]
             latencies, firsts, errors, elapsed = asyncio.run(
                 _run(url, token, model, concurrency=concurrency, total=per_round, stream=stream, warmup=4)
             )
+            round_rates[target].append(round(len(latencies) / elapsed, 1) if elapsed else 0.0)
             all_latencies, all_firsts, all_errors, all_elapsed = collected[target]
             collected[target] = (
                 all_latencies + latencies,
@@ -294,17 +297,17 @@ def _measure_in_rounds(
     results = []
     for target, *_ in targets:
         latencies, firsts, errors, elapsed = collected[target]
-        results.append(
-            _result(
-                target,
-                stream=stream,
-                concurrency=concurrency,
-                latencies=latencies,
-                firsts=firsts,
-                errors=errors,
-                seconds=elapsed,
-            )
+        result = _result(
+            target,
+            stream=stream,
+            concurrency=concurrency,
+            latencies=latencies,
+            firsts=firsts,
+            errors=errors,
+            seconds=elapsed,
         )
+        result.round_throughputs_rps = round_rates[target]
+        results.append(result)
     return results
 
 
@@ -418,7 +421,8 @@ def main() -> int:
                         f"  {result.mode:6} c={concurrency:<3} {result.target:26} {result.throughput_rps:8.1f} req/s  "
                         f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
                         + (f"  ttft p50 {result.ttft_p50_ms:.2f} ms" if result.ttft_p50_ms is not None else "")
-                        + (f"  errors {result.errors}" if result.errors else ""),
+                        + (f"  errors {result.errors}" if result.errors else "")
+                        + (f"  rounds {result.round_throughputs_rps}" if result.round_throughputs_rps else ""),
                         flush=True,
                     )
         gateway.send_signal(signal.SIGTERM)

@@ -83,6 +83,11 @@ class DatabaseThread:
     async def aclose(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
 
+    def close(self) -> None:
+        """Close the thread's connection and stop it (outside an event loop: tests, shutdown hooks)."""
+        self._executor.submit(connections.close_all).result()
+        self._executor.shutdown(wait=True)
+
 
 def _drop_unusable_connection() -> None:
     connection.close_if_unusable_or_obsolete()
@@ -257,6 +262,13 @@ class Gateway:
         except GatewayError as error:
             await self._refuse_record(call, error)
             return error.response(call.request_id)
+        except asyncio.CancelledError:
+            # The client left before the answer (the ASGI handler cancels the view); the call
+            # may have reached the model, so it is recorded. Queued, not awaited: we are cancelled.
+            self.writer.submit(
+                call.record(InferenceStatus.CLIENT_CLOSED, 499, "client_closed", "client went away before the answer")
+            )
+            raise
         except Exception as exc:
             logger.exception("gateway failure in %s", call.request_id)
             failure = GatewayError(

@@ -45,6 +45,8 @@ def _fresh_gateway(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     handler.reset_gateway()
     yield
     writer = records._writer
+    if handler._gateway is not None:
+        handler._gateway.database.close()
     handler.reset_gateway()
     if writer is not None:
         # The writer thread has its own database connection: close it before the test database is flushed.
