@@ -10,6 +10,8 @@ from django.utils.html import format_html, format_html_join
 
 from compliance import selectors, services
 from compliance.approvals import admin as approvals_admin  # noqa: F401  (registers the approval admin)
+from compliance.exports import admin as exports_admin  # noqa: F401  (registers the exports admin)
+from compliance.exports.admin import generate_button
 from compliance.models import CatalogLicense, LicenseAssessment, LicensePolicyRule, UseCase
 from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
@@ -115,7 +117,11 @@ class ModelVersionWithLicenseAdmin(ModelVersionAdmin):
     list_select_related = ["model", "license_assessment"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "license_obligations"]
+        return [*super().get_readonly_fields(request, obj), "license_obligations", "documentation"]
+
+    @admin.display(description="documentation")
+    def documentation(self, version: ModelVersion) -> str:
+        return generate_button(version=version) if version.pk else ""
 
     @admin.display(description="effective license")
     def effective_license(self, version: ModelVersion) -> str:

@@ -28,3 +28,11 @@ APPROVAL_GATES_FAILED = register_event_type(
 APPROVAL_REREVIEWED = register_event_type(
     235, "compliance.approval.rereviewed", "An approval's gates were re-run after something it depends on changed"
 )
+EXPORT_TEXT_SET = register_event_type(
+    240, "compliance.export_text.set", "A free-text section of the documentation exports was written or changed"
+)
+EXPORT_REQUESTED = register_event_type(241, "compliance.export.requested", "A documentation export was requested")
+EXPORT_ISSUED = register_event_type(
+    242, "compliance.export.issued", "A documentation export was generated and stored with its hash"
+)
+EXPORT_FAILED = register_event_type(243, "compliance.export.failed", "A documentation export could not be generated")

@@ -204,3 +204,84 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer} as {self.role} on #{self.request_id}"
+
+
+class ExportText(models.Model):
+    """An officer's text for one item of the documentation exports, kept with a use case or a model version.
+
+    ``key`` is the item's key in compliance/exports/sections (e.g. ``human_oversight_assessment``).
+    Every change is audited; the exports issued earlier keep the text they were made with.
+    """
+
+    use_case = models.ForeignKey(UseCase, null=True, blank=True, on_delete=models.CASCADE, related_name="export_texts")
+    version = models.ForeignKey(
+        "registry.ModelVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="export_texts"
+    )
+    key = models.CharField(max_length=80)
+    text = models.TextField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(use_case__isnull=False, version__isnull=True)
+                | models.Q(use_case__isnull=True, version__isnull=False),
+                name="export_text_one_owner",
+            ),
+            models.UniqueConstraint(fields=["use_case", "key"], name="export_text_unique_use_case_key"),
+            models.UniqueConstraint(fields=["version", "key"], name="export_text_unique_version_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of {self.use_case or self.version}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportDocument(models.Model):
+    """One document Modelgate issued (or is generating), kept with its hash and the data it came from.
+
+    Regenerating makes a new row: earlier versions stay (Art. 18 keeps technical documentation
+    for ten years). The content is immutable once done.
+    """
+
+    kind = models.CharField(max_length=30)
+    format = models.CharField(max_length=10)
+    approval = models.ForeignKey(
+        ApprovalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="export_documents"
+    )
+    version = models.ForeignKey("registry.ModelVersion", on_delete=models.PROTECT, related_name="export_documents")
+    sequence = models.PositiveIntegerField(help_text="1 for the first of this kind, format and target, then 2, ...")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
+    progress_note = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True)
+    data_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the facts and texts it was made from"
+    )
+    missing_items = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "format", "approval", "version", "sequence"], name="export_document_unique_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.format} #{self.sequence} of {self.approval or self.version}"

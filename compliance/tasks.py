@@ -13,3 +13,12 @@ def approvals_expire_due_task() -> list[int]:
     with audit_context(request_id="beat:approvals_expire_due"):
         approvals_notify_expiring()
         return approvals_expire_due()
+
+
+@shared_task
+def export_generate_task(document_id: int) -> str:
+    """Make a requested documentation export (progress is visible on the document meanwhile)."""
+    from compliance.exports.services import export_document_for, export_generate  # noqa: PLC0415  (loads WeasyPrint's dependencies only in the worker)
+
+    with audit_context(request_id=f"task:export_generate:{document_id}"):
+        return str(export_generate(export_document_for(document_id)).status)

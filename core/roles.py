@@ -44,6 +44,8 @@ class Capability(StrEnum):
     SERVING_MANAGE = "serving.manage"
     # Hold an inference key and call the endpoint (and issue keys for oneself).
     SERVING_INVOKE = "serving.invoke"
+    # Write the free-text sections of the documentation exports (Annex IV, model cards, ...).
+    EXPORT_TEXT_EDIT = "compliance.export_text_edit"
 
 
 _READ_ALL = frozenset(
@@ -61,6 +63,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.APPROVAL_DECIDE,
         Capability.SERVING_MANAGE,
         Capability.SERVING_INVOKE,
+        Capability.EXPORT_TEXT_EDIT,
     },
     Role.APPROVER_LEGAL: _READ_ALL | {Capability.APPROVAL_DECIDE},
     Role.APPROVER_SECURITY: _READ_ALL | {Capability.APPROVAL_DECIDE},

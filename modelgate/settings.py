@@ -229,6 +229,9 @@ HF_IMPORT_TIMEOUT_SECONDS = env_int("HF_IMPORT_TIMEOUT_SECONDS", 30, minimum=1)
 # cannot import the compliance app (dependencies point serving -> compliance -> registry),
 # so the project wires the license assessment in here. See docs/adr/0005.
 MODELGATE_IMPORT_HOOKS = ["compliance.services.license_assessment_on_import"]
+# Facts the documentation exports take from the serving tier (deployments, guardrails, record
+# retention): compliance cannot import serving, so the project names the provider here.
+MODELGATE_EXPORT_FACT_PROVIDERS = ["serving.selectors.export_facts"]
 
 # Sign-offs each EU AI Act tier needs: one entry per distinct person. GPAI with systemic
 # risk adds a second approver_legal; license policy rules can add roles.

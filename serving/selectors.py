@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
 
-from compliance.models import ApprovalState
+from compliance.models import ApprovalRequest, ApprovalState
 from core.roles import Capability, user_can
+from registry.models import ModelVersion
 from serving.models import Deployment, DeploymentState, GuardrailPolicyVersion, ServingKey, UsageRollup
 
 
@@ -157,3 +159,37 @@ def license_block(deployment: Deployment, *, now: datetime | None = None) -> str
 
 def policy_version_validators(version_id: int) -> list[dict[str, object]]:
     return list(GuardrailPolicyVersion.objects.values_list("validators", flat=True).get(pk=version_id))
+
+
+def export_facts(*, version: ModelVersion, approval: ApprovalRequest | None = None) -> dict[str, str]:
+    """The serving facts the documentation exports show (settings.MODELGATE_EXPORT_FACT_PROVIDERS)."""
+    deployments = Deployment.objects.filter(version=version).select_related("guardrail_policy")
+    if approval is not None:
+        deployments = deployments.filter(approval=approval)
+    deployments = deployments.exclude(state=DeploymentState.RETIRED).prefetch_related("backends")
+    endpoints: list[str] = []
+    policies: list[str] = []
+    backends: list[str] = []
+    for deployment in deployments:
+        endpoints.append(
+            f"model '{deployment.name}' on the OpenAI-compatible gateway (/v1/chat/completions, /v1/completions), "
+            f"{deployment.state}, {deployment.environment}"
+        )
+        policy = deployment.guardrail_policy
+        latest = policy.versions.order_by("-number").first()
+        if latest is not None:
+            names = ", ".join(f"{v.get('name')} on {v.get('on')} ({v.get('on_fail')})" for v in latest.validators)
+            policies.append(f"{policy.name} v{latest.number}: {names or 'no validators'}")
+        backends.extend(f"{b.base_url} serving {b.served_model_name}" for b in deployment.backends.all())
+    retention = settings.MODELGATE_INFERENCE_RETENTION_DAYS
+    return {
+        "deployment.endpoints": "; ".join(endpoints),
+        "deployment.guardrail_policy": "; ".join(policies),
+        "deployment.backends": "; ".join(backends),
+        "serving.inference_records_retention": f"{retention} days (EU AI Act Art. 19(1), 26(6): at least six months)",
+        "serving.log_fields": (
+            "per call: request id, time, key and user, deployment, model version and revision, approval, client IP, "
+            "end-user id, SHA-256 of prompt and completion, token counts, each guardrail's outcome, status, "
+            "latency breakdown"
+        ),
+    }

@@ -53,9 +53,15 @@ class ApprovalRequestAdmin(RoleAdminMixin, admin.ModelAdmin[ApprovalRequest]):
     list_filter = ["state", "environment", "tier"]
     search_fields = ["version__model__hub_id", "use_case__name", "requested_by__username"]
     list_select_related = ["version__model", "use_case", "requested_by"]
-    readonly_fields = [*(f.name for f in ApprovalRequest._meta.fields), "decide_link"]
+    readonly_fields = [*(f.name for f in ApprovalRequest._meta.fields), "decide_link", "documentation"]
     inlines = [SignOffInline]
     actions = ["submit_selected", "sign_selected"]
+
+    @admin.display(description="documentation")
+    def documentation(self, obj: ApprovalRequest) -> str:
+        from compliance.exports.admin import generate_button  # noqa: PLC0415  (the exports admin imports this module's app)
+
+        return generate_button(approval=obj)
 
     @admin.display(description="decide")
     def decide_link(self, obj: ApprovalRequest) -> str:

@@ -39,6 +39,10 @@ class GateInput:
     evidence: Mapping[str, Any]
     separate_license: Mapping[str, Any] | None
     deployer_public_body_or_public_service: bool
+    # Checked when the request would become approved (last sign-off, reinstatement), not at
+    # submission: the technical documentation may be completed during the review.
+    final: bool = False
+    annex_iv_missing: tuple[str, ...] = ()
 
 
 def fria_required(data: GateInput) -> bool:
@@ -106,6 +110,16 @@ def evaluate_gates(data: GateInput) -> list[GateResult]:
                 "all required evidence is attached" if not missing else "missing: " + ", ".join(missing),
             )
         )
+        if data.final:
+            results.append(
+                GateResult(
+                    "annex_iv_complete",
+                    not data.annex_iv_missing,
+                    "the Annex IV technical documentation is complete (Art. 11(1): drawn up before putting into service)"
+                    if not data.annex_iv_missing
+                    else f"{len(data.annex_iv_missing)} Annex IV items missing: " + "; ".join(data.annex_iv_missing),
+                )
+            )
     return results
 
 

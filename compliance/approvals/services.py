@@ -19,6 +19,7 @@ from django.utils import timezone
 from compliance import events
 from compliance.approvals.gates import EVIDENCE_KINDS, GateInput, GateResult, evaluate_gates, required_signoff_roles
 from compliance.classification.engine import classify_answers
+from compliance.exports.selectors import annex_iv_missing
 from compliance.licenses.catalog import load_catalog
 from compliance.licenses.expressions import evaluate_expression, license_ids
 from compliance.licenses.policy import apply_policy
@@ -159,8 +160,12 @@ class GateRun:
         return all(result.passed for result in self.results)
 
 
-def approval_gates(request: ApprovalRequest) -> GateRun:
-    """Run every machine gate for the request as it stands now (reads only)."""
+def approval_gates(request: ApprovalRequest, *, final: bool = False) -> GateRun:
+    """Run every machine gate for the request as it stands now (reads only).
+
+    ``final``: the request would become approved, so a high-risk system's Annex IV technical
+    documentation must be complete too.
+    """
     version, use_case = request.version, request.use_case
     expression = version_license_expression(version)
     verdict = evaluate_expression(expression, use_case_facts_for(use_case, version))
@@ -178,6 +183,8 @@ def approval_gates(request: ApprovalRequest) -> GateRun:
         evidence=request.evidence or {},
         separate_license=request.separate_license,
         deployer_public_body_or_public_service=use_case.deployer_public_body_or_public_service,
+        final=final,
+        annex_iv_missing=tuple(annex_iv_missing(request)) if final and classification["tier"] == "high_risk" else (),
     )
     required = required_signoff_roles(
         data.tier,
@@ -401,7 +408,7 @@ def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -
                     if request.state == S.SUBMITTED:
                         _move(request, S.IN_REVIEW, actor=actor)
                 else:
-                    run = approval_gates(request)
+                    run = approval_gates(request, final=True)
                     if not run.passed:
                         refused = run
                         raise _Refused
@@ -489,7 +496,7 @@ def approval_reinstate(*, actor: Actor, request: ApprovalRequest, reason: str) -
             )
         if request.expires_at is not None and request.expires_at <= timezone.now():
             raise IllegalTransition(f"approval #{request.pk} expired while suspended; it cannot be reinstated")
-        run = approval_gates(request)
+        run = approval_gates(request, final=True)
         if not run.passed:
             error = _refuse_on_gates(request, run, actor=actor, attempted="reinstate")
         else:

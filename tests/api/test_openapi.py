@@ -41,6 +41,11 @@ EXPECTED_OPERATIONS = {
     "/api/v1/approvals/{id}/suspend/": {"post"},
     "/api/v1/approvals/{id}/reinstate/": {"post"},
     "/api/v1/approvals/{id}/revoke/": {"post"},
+    "/api/v1/exports/": {"get", "post"},
+    "/api/v1/exports/completeness/": {"get"},
+    "/api/v1/exports/{id}/": {"get"},
+    "/api/v1/exports/{id}/download/": {"get"},
+    "/api/v1/export-texts/": {"put"},
 }
 
 

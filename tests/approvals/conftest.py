@@ -13,6 +13,8 @@ from django.contrib.auth.models import User
 
 from compliance.approvals.gates import REQUIRED_HIGH_RISK_EVIDENCE
 from compliance.approvals.services import approval_request_create
+from compliance.exports.sections import document_spec
+from compliance.exports.services import export_text_set
 from compliance.models import ApprovalRequest, UseCase
 from compliance.services import use_case_create
 from core.models import AuditEvent
@@ -29,6 +31,15 @@ ANSWERS = {"minimal": MINIMAL, "transparency": TRANSPARENCY, "high_risk": HIGH_R
 
 SHA = "a" * 64
 HIGH_RISK_EVIDENCE = {kind: {"reference": f"dms://{kind}", "sha256": SHA} for kind in REQUIRED_HIGH_RISK_EVIDENCE}
+
+
+def write_annex_iv(use_case: UseCase, author: User, *, skip: tuple[str, ...] = ()) -> None:
+    """An officer writes every Annex IV item of the use case's documentation (except ``skip``)."""
+    for item in document_spec("annex_iv").items():
+        if item.key not in skip:
+            export_text_set(actor=author, key=item.key, text=f"Documented: {item.title}.", use_case=use_case)
+
+
 FRIA_EVIDENCE = {"fundamental_rights_impact_assessment": {"reference": "dms://fria", "sha256": SHA}}
 
 TRANSITIONED = "compliance.approval.transitioned"
@@ -135,7 +146,7 @@ def make_use_case(officer: User) -> Callable[..., UseCase]:
 
 @pytest.fixture
 def make_request(
-    make_version: Callable[..., ModelVersion], make_use_case: Callable[..., UseCase], requester: User
+    make_version: Callable[..., ModelVersion], make_use_case: Callable[..., UseCase], requester: User, officer: User
 ) -> Callable[..., ApprovalRequest]:
     def make(
         tier: str = "minimal",
@@ -149,13 +160,17 @@ def make_request(
         public_body: bool = False,
         imported_by: User | None = None,
         actor: User | None = None,
+        annex_iv_written: bool = True,
     ) -> ApprovalRequest:
         if evidence is None:
             evidence = HIGH_RISK_EVIDENCE if tier == "high_risk" else {}
+        use_case = make_use_case(ANSWERS[tier] if answers is None else answers, facts, public_body=public_body)
+        if annex_iv_written:
+            write_annex_iv(use_case, officer)
         return approval_request_create(
             actor=actor or requester,
             version=make_version(declared_license, imported_by=imported_by),
-            use_case=make_use_case(ANSWERS[tier] if answers is None else answers, facts, public_body=public_body),
+            use_case=use_case,
             environment=environment,
             evidence=evidence,
             separate_license=separate_license,

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from core.context import audit_context
 from core.roles import Role
 from core.services import user_create
+from modelgate.demo.documentation import documentation_demo
 from modelgate.demo.serving import tiny_model_deploy
 from registry.models import Organization
 from registry.services import local_source, model_version_import, organization_create
@@ -61,6 +62,9 @@ class Command(BaseCommand):
                     revision=entry["revision"],
                     source=local_source(str(DEMO_DIR / entry["directory"])),
                 )
+            documentation = documentation_demo(
+                requester=User.objects.get(username="max"), officer=User.objects.get(username="olivia")
+            )
             serving_line = self._serving_demo(Path(options["tiny_model_dir"]), options["vllm_url"])
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  Sign in at http://127.0.0.1:8000/admin/ as admin / {password}")
@@ -69,6 +73,13 @@ class Command(BaseCommand):
             + ", ".join(f"{name} ({roles[0].value})" for name, roles, _ in DEMO_USERS if roles)
         )
         self.stdout.write("  API docs: http://127.0.0.1:8000/api/docs/")
+        if documentation is not None:
+            self.stdout.write(
+                f"  Documentation exports: approval #{documentation.approval.pk} ({documentation.use_case.name}, "
+                f"high-risk) and model version #{documentation.version.pk} (GPAI); e.g. "
+                f"manage.py export_docs --kind annex_iv --target {documentation.approval.pk} --format pdf "
+                "--out annex-iv.pdf --as-user olivia"
+            )
         self.stdout.write(serving_line)
 
     def _serving_demo(self, model_dir: Path, vllm_url: str) -> str:
