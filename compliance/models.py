@@ -262,7 +262,14 @@ class ExportDocument(models.Model):
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
     progress_note = models.CharField(max_length=200, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when made from the command line without --as-user",
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     filename = models.CharField(max_length=200, blank=True)
@@ -285,3 +292,7 @@ class ExportDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}.{self.format} #{self.sequence} of {self.approval or self.version}"
+
+    @property
+    def requester_label(self) -> str:
+        return self.requested_by.get_username() if self.requested_by is not None else "system (command line)"

@@ -180,7 +180,7 @@ def export_facts(*, version: ModelVersion, approval: ApprovalRequest | None = No
         if latest is not None:
             names = ", ".join(f"{v.get('name')} on {v.get('on')} ({v.get('on_fail')})" for v in latest.validators)
             policies.append(f"{policy.name} v{latest.number}: {names or 'no validators'}")
-        backends.extend(f"{b.base_url} serving {b.served_model_name}" for b in deployment.backends.all())
+        backends.extend(f"{b.base_url} serving {b.served_model_name}" for b in deployment.backends.all() if b.enabled)
     retention = settings.MODELGATE_INFERENCE_RETENTION_DAYS
     return {
         "deployment.endpoints": "; ".join(endpoints),

@@ -541,7 +541,7 @@ def approvals_rereview(*, actor: Actor, requests: Any, trigger: str) -> list[int
             request = _locked(ApprovalRequest(pk=pk))
             if request.state not in REREVIEW_STATES:
                 continue
-            run = approval_gates(request)
+            run = approval_gates(request, final=request.state == S.APPROVED)
             request.gate_results = [result.as_dict() for result in run.results]
             request.save(update_fields=["gate_results", "updated_at"])
             audit_record(

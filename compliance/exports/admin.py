@@ -84,6 +84,15 @@ class ExportDocumentAdmin(RoleAdminMixin, admin.ModelAdmin[ExportDocument]):
         url = reverse("admin:compliance_exportdocument_download", args=[document.pk])
         return format_html('<a class="button" href="{}">Download {}</a>', url, document.filename)
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        status = ExportDocument.objects.filter(pk=object_id).values_list("status", flat=True).first()
+        if status in (ExportStatus.PENDING, ExportStatus.RUNNING):
+            response["Refresh"] = "2"  # the page follows the progress without script
+        return response
+
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
@@ -164,13 +173,17 @@ class ExportTextAdmin(ServiceErrorsInAdmin, RoleAdminMixin, admin.ModelAdmin[Exp
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return user_can(request.user, Capability.EXPORT_TEXT_EDIT)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Which item and whose: fixed once written (a different one is a new text).
+        return ["use_case", "version", "key"] if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: ExportText, form: forms.ModelForm[Any], change: bool) -> None:
         stored = export_text_set(
             actor=request.user,
-            key=form.cleaned_data["key"],
+            key=obj.key if change else form.cleaned_data["key"],
             text=form.cleaned_data["text"],
-            use_case=form.cleaned_data.get("use_case"),
-            version=form.cleaned_data.get("version"),
+            use_case=obj.use_case if change else form.cleaned_data.get("use_case"),
+            version=obj.version if change else form.cleaned_data.get("version"),
         )
         if stored is not None:
             obj.pk = stored.pk

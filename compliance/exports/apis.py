@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -61,7 +62,7 @@ def export_document_data(document: ExportDocument) -> dict[str, Any]:
         "status": document.status,
         "progress": document.progress,
         "progress_note": document.progress_note,
-        "requested_by": document.requested_by.get_username(),
+        "requested_by": document.requester_label,
         "requested_at": document.requested_at,
         "completed_at": document.completed_at,
         "filename": document.filename,
@@ -76,7 +77,7 @@ def export_document_data(document: ExportDocument) -> dict[str, Any]:
 def download_response(document: ExportDocument) -> HttpResponse:
     """The issued file as an attachment, with its SHA-256 in ``X-Content-SHA256`` (API and admin)."""
     response = HttpResponse(bytes(document.content or b""), content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.filename) or ""
     response["X-Content-SHA256"] = document.sha256
     return response
 

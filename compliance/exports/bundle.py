@@ -22,6 +22,10 @@ import orjson
 from core.ledger_format import event_hash
 
 SUMS = "SHA256SUMS"
+# Limits for reading a bundle someone sent: it may be hostile (a zip bomb, thousands of members).
+MAX_MEMBERS = 1_000
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 MANIFEST = "manifest.json"
 AUDIT_EVENTS = "audit-events.jsonl"
 # A fixed timestamp for every member, so the same content always makes the same zip.
@@ -54,6 +58,7 @@ def bundle_build(files: Mapping[str, bytes], *, manifest: Mapping[str, object]) 
 
 @dataclass
 class BundleReport:
+    sha256: str = ""
     checked: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -78,36 +83,96 @@ def _check_manifest(members: Mapping[str, bytes], report: BundleReport) -> None:
         report.problems.append(f"{MANIFEST} is missing")
         return
     try:
-        entries = orjson.loads(members[MANIFEST]).get("files", [])
-    except (orjson.JSONDecodeError, AttributeError):
+        manifest = orjson.loads(members[MANIFEST])
+    except orjson.JSONDecodeError:
         report.problems.append(f"{MANIFEST} is not valid JSON")
         return
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        report.problems.append(f"{MANIFEST} has no list of files")
+        return
     for entry in entries:
-        name = entry.get("name", "")
+        name = str(entry.get("name", ""))
         if name in members and _sha256(members[name]) != entry.get("sha256"):
             report.problems.append(f"{name}: SHA-256 does not match {MANIFEST}")
 
 
 def _check_audit_events(members: Mapping[str, bytes], report: BundleReport) -> None:
+    """Each event's hash recomputed from its fields, and consecutive events linked by prev_hash."""
+    previous: dict[str, object] | None = None
     for number, line in enumerate(members.get(AUDIT_EVENTS, b"").splitlines(), start=1):
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
             report.problems.append(f"{AUDIT_EVENTS} line {number} is not JSON")
             continue
-        if event_hash(record) != record.get("hash"):
-            sequence = record.get("sequence")
+        if not isinstance(record, dict):
+            report.problems.append(f"{AUDIT_EVENTS} line {number} is not an event")
+            continue
+        sequence = record.get("sequence")
+        try:
+            matches = event_hash(record) == record.get("hash")
+        except (TypeError, ValueError):
+            matches = False
+        if not matches:
             report.problems.append(f"{AUDIT_EVENTS} line {number}: event {sequence} hash does not match its fields")
+        if (
+            previous is not None
+            and isinstance(sequence, int)
+            and previous.get("sequence") == sequence - 1
+            and record.get("prev_hash") != previous.get("hash")
+        ):
+            report.problems.append(
+                f"{AUDIT_EVENTS} line {number}: event {sequence} does not follow event {sequence - 1}"
+            )
+        previous = record
+
+
+def _unsafe_name(name: str) -> bool:
+    return name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name
+
+
+def _read_members(data: bytes, report: BundleReport) -> dict[str, bytes] | None:
+    """The members, read within the limits; None (with the problem reported) when the zip is refused."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        if len(infos) > MAX_MEMBERS:
+            report.problems.append(f"{len(infos)} files: more than a bundle holds ({MAX_MEMBERS})")
+            return None
+        members: dict[str, bytes] = {}
+        total = 0
+        for info in infos:
+            if _unsafe_name(info.filename):
+                report.problems.append(f"{info.filename!r}: an unsafe path")
+                return None
+            if info.filename in members:
+                report.problems.append(f"{info.filename}: appears twice in the zip")
+                return None
+            with archive.open(info) as member:
+                content = member.read(MAX_MEMBER_BYTES + 1)
+            total += len(content)
+            if len(content) > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                report.problems.append(f"{info.filename}: larger than a bundle holds")
+                return None
+            members[info.filename] = content
+        return members
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError) as exc:
+        report.problems.append(f"not a readable zip file: {type(exc).__name__}: {exc}")
+        return None
 
 
 def verify_bundle(data: bytes) -> BundleReport:
-    """Check a bundle offline: digests, manifest, no file missing or extra, audit event hashes."""
-    report = BundleReport()
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        report.problems.append(f"not a readable zip file: {exc}")
+    """Check a bundle offline: digests, manifest, no file missing or extra, audit event hashes and links.
+
+    This shows the bundle is intact, not who made it: anyone can rebuild every digest of an
+    edited bundle. Compare the bundle's own SHA-256 (``report.sha256``) with the one Modelgate
+    recorded when it issued it (the ``compliance.export.issued`` audit event, the
+    ``X-Content-SHA256`` header of the download) to know it is the one Modelgate issued.
+    """
+    report = BundleReport(sha256=_sha256(data))
+    members = _read_members(data, report)
+    if members is None:
         return report
     if SUMS not in members:
         report.problems.append(f"{SUMS} is missing")

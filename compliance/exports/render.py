@@ -11,6 +11,11 @@ from django.utils.text import Truncator
 from compliance.exports.documents import Document
 
 
+def _css_string(text: str) -> str:
+    """Text for inside a CSS string in a <style> element (HTML escaping does not apply there)."""
+    return "".join(ch if ch.isalnum() or ch in " .,-_/@()#:;" else f"\\{ord(ch):x} " for ch in text)
+
+
 def _context(document: Document, *, data_sha256: str, requested_by: str) -> dict[str, Any]:
     return {
         "doc": document,
@@ -18,7 +23,7 @@ def _context(document: Document, *, data_sha256: str, requested_by: str) -> dict
         "generated_at": document.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
         "data_sha256": data_sha256,
         "requested_by": requested_by,
-        "short_subject": Truncator(document.subject).chars(72).replace('"', "'"),
+        "short_subject": _css_string(Truncator(document.subject).chars(72)),
         "kind_label": document.spec.kind.replace("_", " ").upper(),
     }
 

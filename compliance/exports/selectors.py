@@ -259,7 +259,10 @@ def export_subject(*, version: ModelVersion, approval: ApprovalRequest | None = 
         else "",
         "approval.state": approval.state if approval else "",
         "approval.signoffs": _plain(
-            [f"{s.signer.get_username()} as {s.role} on {s.created_at:%Y-%m-%d}" for s in approval.signoffs.all()]
+            [
+                f"{s.signer.get_username()} as {s.role} on {s.created_at:%Y-%m-%d}"
+                for s in approval.signoffs.select_related("signer")
+            ]
         )
         if approval
         else "",
@@ -284,7 +287,8 @@ def export_subject(*, version: ModelVersion, approval: ApprovalRequest | None = 
         "model.description": facts.description,
         "model.release_date": facts.release_date,
         "version.revision": facts.revision,
-        "version.files": _plain([f"{f.path} ({f.size:,} bytes, sha256 {f.sha256})" for f in facts.files]),
+        # Only files whose digest is known: a list without hashes proves nothing about authenticity.
+        "version.files": _plain([f"{f.path} ({f.size:,} bytes, sha256 {f.sha256})" for f in facts.files if f.sha256]),
         "version.imported_at": f"{facts.imported_at:%Y-%m-%d}" if facts.imported_at else "",
         "version.lineage": _plain(
             [

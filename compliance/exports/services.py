@@ -8,27 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
+import yaml
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.html import escape
+from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from compliance import events
 from compliance.exports.bundle import AUDIT_EVENTS, bundle_build
 from compliance.exports.cyclonedx import cyclonedx_bom
-from compliance.exports.model_card import model_card
+from compliance.exports.facts import ModelFacts
+from compliance.exports.model_card import card_metadata, model_card
 from compliance.exports.render import RENDERERS
+from compliance.exports.sections import MODEL_TEXT_KEYS, document_spec
 from compliance.exports.selectors import ExportSubject, export_document_build, export_subject
 from compliance.exports.spdx import spdx_document
-from compliance.models import ApprovalRequest, ExportDocument, ExportStatus, ExportText, UseCase
-from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from compliance.models import ApprovalRequest, ApprovalState, ExportDocument, ExportStatus, ExportText, UseCase
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.ledger import Actor, audit_record
 from core.models import AuditEvent
 from core.roles import Capability, require_capability
@@ -76,8 +79,11 @@ def export_text_set(
     actor = _person(actor)
     if (use_case is None) == (version is None):
         raise ApplicationError.for_field("target", "give exactly one of a use case or a model version")
-    if not _KEY.match(key):
-        raise ApplicationError.for_field("key", f"{key!r} is not an item key (snake_case, e.g. human_oversight)")
+    if not _KEY.match(key) or key not in export_text_keys():
+        raise ApplicationError.for_field(
+            "key",
+            f"{key!r} is not an item of any document (see compliance/exports/sections, e.g. human_oversight_assessment)",
+        )
     if len(text) > MAX_TEXT:
         raise ApplicationError.for_field("text", f"is {len(text):,} characters; at most {MAX_TEXT:,}")
     if "\x00" in text:
@@ -91,6 +97,7 @@ def export_text_set(
         if not text.strip():
             if existing is None:
                 return None
+            _refuse_undocumenting(use_case, key)
             existing.delete()
             result = None
         elif existing is None:
@@ -109,6 +116,26 @@ def export_text_set(
     return result
 
 
+def export_text_keys() -> frozenset[str]:
+    """Every key an officer's text can be stored under: the documents' items and the model texts."""
+    keys = {item.key for kind in SECTIONED_KINDS for item in document_spec(kind).items()}
+    return frozenset(keys | set(MODEL_TEXT_KEYS))
+
+
+def _refuse_undocumenting(use_case: UseCase | None, key: str) -> None:
+    """An approved high-risk system keeps its Annex IV complete: its text cannot be removed."""
+    if use_case is None or key not in {item.key for item in document_spec("annex_iv").items()}:
+        return
+    approved = ApprovalRequest.objects.filter(use_case=use_case, state=ApprovalState.APPROVED, tier="high_risk")
+    ids = list(approved.values_list("pk", flat=True))
+    if ids:
+        raise ConflictError.for_field(
+            "text",
+            f"approval {', '.join(f'#{pk}' for pk in ids)} of this high-risk use case relies on this Annex IV item; "
+            "change the text, or suspend or revoke the approval first",
+        )
+
+
 # --- documents ---------------------------------------------------------------------------------
 
 
@@ -124,9 +151,13 @@ def export_request(
     version: ModelVersion | None = None,
     approval: ApprovalRequest | None = None,
 ) -> ExportDocument:
-    """Record a request for a document; ``export_generate`` (a Celery task for the API) makes it."""
-    require_capability(actor, Capability.COMPLIANCE_VIEW, "generate documentation")
-    actor = _person(actor)
+    """Record a request for a document; ``export_generate`` (a Celery task for the API) makes it.
+
+    ``actor`` None is the command line without ``--as-user`` (whoever runs manage.py is trusted).
+    """
+    if actor is not None:
+        require_capability(actor, Capability.COMPLIANCE_VIEW, "generate documentation")
+        actor = _person(actor)
     if kind not in KIND_FORMATS:
         raise ApplicationError.for_field("kind", f"{kind!r} is not one of {', '.join(KIND_FORMATS)}")
     if format not in KIND_FORMATS[kind]:
@@ -168,16 +199,9 @@ def _progress(document: ExportDocument, percent: int, note: str) -> None:
     ExportDocument.objects.filter(pk=document.pk).update(progress=percent, progress_note=note[:200])
 
 
-@dataclass(frozen=True)
-class Generated:
-    content: bytes
-    filename: str
-    missing: list[str]
-    data_sha256: str
-
-
 def _stem(subject: ExportSubject, kind: str, sequence: int) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", subject.facts.hub_id.replace("/", "--"))
+    # At most 120 characters of the model's name, so the file name fits its 200-character column.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", subject.facts.hub_id.replace("/", "--"))[:120]
     where = f"approval-{subject.approval.pk}" if subject.approval is not None else subject.facts.revision[:12]
     return f"{kind}-{name}-{where}-v{sequence}"
 
@@ -191,11 +215,21 @@ def _model_writer(kind: str) -> Callable[..., bytes]:
             option=orjson.OPT_INDENT_2,
         )
     if kind == "cyclonedx":
-        # The serial number is derived from the facts: the same facts give the same BOM.
-        return lambda facts, generated_at: cyclonedx_bom(
-            facts, created=generated_at, serial=str(uuid.uuid5(uuid.NAMESPACE_URL, f"modelgate:{facts!r}"))
-        ).encode("utf-8")
+        # Every issued BOM gets its own serial number (CycloneDX: unique per BOM).
+        return lambda facts, generated_at: cyclonedx_bom(facts, created=generated_at).encode("utf-8")
     raise KeyError(kind)
+
+
+def _model_card_html(card: str, facts: ModelFacts) -> bytes:
+    """The card as a web page: its YAML front matter as a code block, its Markdown body rendered."""
+    title = facts.hub_id
+    metadata = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(ModelCard(card).text)
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f"<body><h1>{escape(title)}</h1><h2>Metadata</h2><pre><code>{escape(metadata)}</code></pre>{body}</body></html>"
+    )
+    return page.encode("utf-8")
 
 
 def _render(
@@ -207,15 +241,14 @@ def _render(
         return content, document.missing()
     card_or_bom = _model_writer(kind)(subject.facts, generated_at)
     if kind == "model_card" and fmt == "html":
-        body = MarkdownIt("commonmark", {"html": False}).enable("table").render(card_or_bom.decode("utf-8"))
-        card_or_bom = f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>{subject.facts.hub_id}</title><body>{body}</body></html>'.encode()
+        card_or_bom = _model_card_html(card_or_bom.decode("utf-8"), subject.facts)
     return card_or_bom, []
 
 
 def _bundle(document: ExportDocument, subject: ExportSubject, *, generated_at: datetime) -> tuple[bytes, list[str]]:
     approval = subject.approval
     assert approval is not None
-    who = document.requested_by.get_username()
+    who = document.requester_label
     files: dict[str, bytes] = {}
     steps = [
         ("annex_iv", "pdf"),
@@ -283,40 +316,16 @@ def _bundle(document: ExportDocument, subject: ExportSubject, *, generated_at: d
     return bundle_build(files, manifest=manifest), missing
 
 
-def export_generate(document: ExportDocument) -> ExportDocument:
-    """Make a requested document and store it with its hash; a failure is stored and audited too."""
-    document = ExportDocument.objects.select_related("version__model", "approval__use_case", "requested_by").get(
-        pk=document.pk
-    )
-    if document.status == ExportStatus.DONE:
-        return document
-    ExportDocument.objects.filter(pk=document.pk).update(status=ExportStatus.RUNNING, progress=1)
-    generated_at = timezone.now().astimezone(UTC).replace(microsecond=0)
-    try:
-        subject = _subject_of(document)
-        if document.kind == "bundle":
-            content, missing = _bundle(document, subject, generated_at=generated_at)
-        else:
-            _progress(document, 20, "rendering")
-            content, missing = _render(
-                document.kind,
-                document.format,
-                subject,
-                generated_at=generated_at,
-                requested_by=document.requested_by.get_username(),
-            )
-    except Exception as exc:  # any failure is stored on the document and audited, then re-raised
-        with transaction.atomic():
-            ExportDocument.objects.filter(pk=document.pk).update(
-                status=ExportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], completed_at=timezone.now()
-            )
-            audit_record(
-                event=events.EXPORT_FAILED,
-                actor=document.requested_by,
-                target=document,
-                after={"error": f"{type(exc).__name__}: {exc}"[:500]},
-            )
-        raise
+def _claim(document: ExportDocument) -> bool:
+    """Mark a pending (or failed) document as running; False when another run has it or it is done."""
+    with transaction.atomic():
+        claimed = ExportDocument.objects.filter(
+            pk=document.pk, status__in=[ExportStatus.PENDING, ExportStatus.FAILED]
+        ).update(status=ExportStatus.RUNNING, progress=1, progress_note="started", error="")
+    return claimed == 1
+
+
+def _store(document: ExportDocument, subject: ExportSubject, content: bytes, missing: list[str]) -> None:
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         document.status = ExportStatus.DONE
@@ -326,11 +335,10 @@ def export_generate(document: ExportDocument) -> ExportDocument:
         document.sha256 = digest
         document.data_sha256 = subject.data_sha256()
         document.missing_items = missing
-        document.filename = _stem(subject, document.kind, document.sequence) + (
-            ".md" if document.kind == "model_card" and document.format == "md" else f".{document.format}"
-        )
+        document.filename = _stem(subject, document.kind, document.sequence) + f".{document.format}"
         document.content_type = CONTENT_TYPES[document.format]
         document.completed_at = timezone.now()
+        document.error = ""
         document.save()
         audit_record(
             event=events.EXPORT_ISSUED,
@@ -345,6 +353,44 @@ def export_generate(document: ExportDocument) -> ExportDocument:
                 "missing_items": len(missing),
             },
         )
+
+
+def export_generate(document: ExportDocument) -> ExportDocument:
+    """Make a requested document and store it with its hash; a failure is stored and audited too.
+
+    Only one run makes a document: a second call (a redelivered task, say) finds it claimed
+    and returns it as it is.
+    """
+    if not _claim(document):
+        return ExportDocument.objects.get(pk=document.pk)
+    document = ExportDocument.objects.select_related(
+        "version__model__provider", "approval__use_case", "requested_by"
+    ).get(pk=document.pk)
+    generated_at = timezone.now().astimezone(UTC).replace(microsecond=0)
+    try:
+        subject = _subject_of(document)
+        if document.kind == "bundle":
+            content, missing = _bundle(document, subject, generated_at=generated_at)
+        else:
+            _progress(document, 20, "rendering")
+            content, missing = _render(
+                document.kind,
+                document.format,
+                subject,
+                generated_at=generated_at,
+                requested_by=document.requester_label,
+            )
+        _store(document, subject, content, missing)
+    except Exception as exc:  # any failure is stored on the document and audited, then re-raised
+        error = f"{type(exc).__name__}: {exc}"
+        with transaction.atomic():
+            ExportDocument.objects.filter(pk=document.pk).update(
+                status=ExportStatus.FAILED, error=error[:2000], completed_at=timezone.now()
+            )
+            audit_record(
+                event=events.EXPORT_FAILED, actor=document.requested_by, target=document, after={"error": error[:500]}
+            )
+        raise
     return document
 
 

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('missing_items', models.JSONField(blank=True, default=list)),
                 ('error', models.TextField(blank=True)),
                 ('approval', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='export_documents', to='compliance.approvalrequest')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('requested_by', models.ForeignKey(blank=True, help_text='Empty when made from the command line without --as-user', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='export_documents', to='registry.modelversion')),
             ],
             options={

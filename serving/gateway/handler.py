@@ -25,7 +25,15 @@ from django.conf import settings
 from django.core import signals
 from django.core.cache import close_caches
 from django.core.handlers.base import reset_urlconf
-from django.db import DatabaseError, close_old_connections, connection, connections, reset_queries
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+    reset_queries,
+)
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -74,10 +82,21 @@ class DatabaseThread:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-admission")
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a read in the thread; a read that failed on a stale connection is tried once more on a new one."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(function, *args)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(function, *args))
+            return await loop.run_in_executor(self._executor, call)
+        except (OperationalError, InterfaceError):
+            # An idle connection the server or a proxy dropped: reconnect and read again (reads only).
+            await loop.run_in_executor(self._executor, _close_connection)
         except DatabaseError:
-            await asyncio.get_running_loop().run_in_executor(self._executor, _drop_unusable_connection)
+            await loop.run_in_executor(self._executor, _drop_unusable_connection)
+            raise
+        try:
+            return await loop.run_in_executor(self._executor, call)
+        except DatabaseError:
+            await loop.run_in_executor(self._executor, _drop_unusable_connection)
             raise
 
     async def aclose(self) -> None:
@@ -91,6 +110,10 @@ class DatabaseThread:
 
 def _drop_unusable_connection() -> None:
     connection.close_if_unusable_or_obsolete()
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 class TTLCache:
@@ -769,6 +792,14 @@ class Gateway:
                     continue
                 async for event in release(window.feed(text)):
                     yield event
+            if not done:
+                raise GatewayError(
+                    502,
+                    "upstream_error",
+                    "The model server ended the stream early.",
+                    status=InferenceStatus.UPSTREAM_ERROR,
+                    detail="stream ended without [DONE]",
+                )
             if window is not None:
                 async for event in release(window.finish()):
                     yield event
@@ -812,6 +843,21 @@ class Gateway:
         except (asyncio.CancelledError, GeneratorExit):
             status, http_status, code, detail = InferenceStatus.CLIENT_CLOSED, 499, "client_closed", "client went away"
             raise
+        except Exception as exc:  # a failure of ours must not be recorded as a successful call
+            logger.exception("gateway failure in stream %s", call.request_id)
+            failure = GatewayError(
+                500,
+                "internal_error",
+                "The gateway failed mid-stream.",
+                status="unavailable",
+                detail=f"{type(exc).__name__}: {exc}"[:500],
+            )
+            status, http_status, code, detail = failure.status, 500, failure.code, failure.detail
+            await self._finish_stream(
+                call, grant, sent, upstream_start, ending=(status, http_status, code, detail), now=True
+            )
+            status = ""
+            yield b"data: " + orjson.dumps(failure.body()) + b"\n\n"
         finally:
             await response.aclose()
             if status:

@@ -73,11 +73,11 @@ class UpstreamResponse:
                 pending += data
                 *complete, pending = pending.split(b"\n")
                 for line in complete:
-                    yield line.rstrip(b"\r").decode()
+                    yield line.rstrip(b"\r").decode(errors="replace")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _translated(exc) from exc
         if pending:
-            yield pending.rstrip(b"\r").decode()
+            yield pending.rstrip(b"\r").decode(errors="replace")
 
     async def aclose(self) -> None:
         # Back to the pool when the body was read to its end, otherwise the connection is dropped.
@@ -99,13 +99,19 @@ class BackendPool:
         session = self._sessions.get(base_url)
         if session is None or session.closed:
             session = self._sessions[base_url] = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=settings.MODELGATE_GATEWAY_MAX_CONNECTIONS_PER_BACKEND),
+                connector=aiohttp.TCPConnector(
+                    limit=settings.MODELGATE_GATEWAY_MAX_CONNECTIONS_PER_BACKEND,
+                    # Below the 5 s after which vLLM's server (uvicorn) closes an idle connection,
+                    # so a request is never sent on a connection the server is closing.
+                    keepalive_timeout=4,
+                ),
                 timeout=aiohttp.ClientTimeout(
                     total=None,
-                    # Waiting for a free pooled connection counts against the upstream timeout,
-                    # opening one against the connect timeout, and each wait for bytes against
-                    # the upstream timeout again (a long generation streams, so it never trips).
-                    connect=settings.MODELGATE_GATEWAY_UPSTREAM_TIMEOUT_SECONDS,
+                    # Opening a connection is bounded by the connect timeout, each wait for bytes
+                    # by the upstream timeout (a long generation streams, so it never trips).
+                    # Waiting for a free pooled connection is not bounded here: aiohttp would
+                    # report it like a connect timeout, and a busy backend is not a dead one.
+                    connect=None,
                     sock_connect=settings.MODELGATE_GATEWAY_CONNECT_TIMEOUT_SECONDS,
                     sock_read=settings.MODELGATE_GATEWAY_UPSTREAM_TIMEOUT_SECONDS,
                 ),

@@ -61,11 +61,19 @@ async def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Ready when the database answers (the gateway cannot admit anything without it)."""
+def _select_one() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def healthz(request: HttpRequest) -> HttpResponse:
+    """Ready when the database answers (the gateway cannot admit anything without it).
+
+    Asked in the admission thread, whose connection is the one admission uses and which drops
+    a broken connection, so the probe recovers as soon as the database does.
+    """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        await gateway().database.run(_select_one)
     except Exception as exc:  # any database failure means not ready
         body = {"status": "unavailable", "database": type(exc).__name__}
         return HttpResponse(orjson.dumps(body), status=503, content_type="application/json")

@@ -30,6 +30,7 @@ from compliance.exports.services import (
     export_text_set,
 )
 from compliance.models import ApprovalState, ExportDocument, ExportStatus
+from core.errors import ApplicationError, ConflictError
 from core.ledger import audit_chain_verify
 from core.models import AuditEvent
 from core.roles import Role
@@ -332,3 +333,60 @@ def test_missing_annex_iv_items_block_the_final_signoff_until_written(
     assert approval.state == ApprovalState.APPROVED
     gate = next(g for g in approval.gate_results if g["gate"] == "annex_iv_complete")
     assert gate["passed"] is True
+
+
+def test_export_docs_without_a_user_is_recorded_as_the_system(demo: DocumentationDemo, tmp_path: Path) -> None:
+    out = tmp_path / "card.md"
+    call_command("export_docs", kind="model_card", target=demo.version.pk, format="md", out=out, stderr=io.StringIO())
+
+    document = ExportDocument.objects.get()
+    assert document.requested_by is None
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == document.sha256
+    issued = AuditEvent.objects.get(action="compliance.export.issued", target_id=str(document.pk))
+    assert issued.actor_label == "system"
+
+
+def test_a_document_is_made_once_even_if_asked_twice(demo: DocumentationDemo, people: dict[str, User]) -> None:
+    document = generate(people["officer"], "annex_xii", "json", demo)
+    again = export_generate(document)
+
+    assert again.sha256 == document.sha256
+    assert AuditEvent.objects.filter(action="compliance.export.issued", target_id=str(document.pk)).count() == 1
+
+
+def test_the_model_card_page_shows_the_front_matter_as_data_not_as_a_heading(
+    demo: DocumentationDemo, people: dict[str, User]
+) -> None:
+    page = content_of(generate(people["officer"], "model_card", "html", demo)).decode()
+    metadata = page.split("<h2>Metadata</h2><pre><code>", 1)[1].split("</code></pre>", 1)[0]
+    assert "license: llama3.1" in metadata
+    assert "<h2>license" not in page
+    assert "<hr" not in page.split("<h2>Metadata</h2>", 1)[0]
+    assert "<h1>meta-llama/Llama-3.1-8B-Instruct</h1>" in page
+
+
+def test_texts_for_unknown_items_are_refused_by_name(demo: DocumentationDemo, people: dict[str, User]) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        export_text_set(actor=people["officer"], key="human_oversigth", text="typo", use_case=demo.use_case)
+    assert "key" in refused.value.fields
+    assert not demo.use_case.export_texts.filter(key="human_oversigth").exists()
+
+
+def test_an_approved_high_risk_system_cannot_lose_its_annex_iv_text(
+    demo: DocumentationDemo, people: dict[str, User]
+) -> None:
+    export_text_set(actor=people["officer"], key=ANNEX_IV_LEFT_OPEN[0], text="DoC-HR-AI-1.", use_case=demo.use_case)
+    signers = {
+        "compliance_officer": people["officer"],
+        "approver_legal": people["legal"],
+        "approver_security": people["security"],
+    }
+    approval = demo.approval
+    for role in list(approval.required_signoffs):
+        approval = approval_sign(actor=signers[role], request=approval, reason="reviewed")
+    assert approval.state == ApprovalState.APPROVED
+
+    with pytest.raises(ConflictError, match=f"approval #{approval.pk}"):
+        export_text_set(actor=people["officer"], key="human_oversight_assessment", text="", use_case=demo.use_case)
+    assert demo.use_case.export_texts.filter(key="human_oversight_assessment").exists()
+    export_text_set(actor=people["officer"], key="human_oversight_assessment", text="Revised.", use_case=demo.use_case)

@@ -15,7 +15,11 @@ from typing import Any
 
 import orjson
 import pytest
+from django.db import DatabaseError, OperationalError
+from django.test import Client
 
+from serving.gateway import handler as gateway_handler
+from serving.gateway import views
 from serving.gateway.asgi import GatewayASGIHandler
 from serving.gateway.handler import gateway, reset_gateway
 from serving.gateway.upstream import BackendPool, UpstreamError, UpstreamTimeout, UpstreamUnreachable
@@ -371,3 +375,79 @@ def reset_gateway_after_asgi() -> None:
     """Stop the admission thread of the gateway the test's event loop used; the next use builds a new one."""
     gateway().database.close()
     reset_gateway()
+
+
+# --- failures the gateway must not record as success, and reads that recover ---------------------
+
+
+def test_a_stream_that_ends_without_done_is_an_upstream_error(deploy: Callable[..., Served]) -> None:
+    def cut_short(conn: socket.socket) -> None:
+        _read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+        chunk = b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n'
+        conn.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n")
+
+    handler = GatewayASGIHandler()
+    body = orjson.dumps({"model": "tiny-llama", "stream": True, "messages": [{"role": "user", "content": "Hi"}]})
+
+    async def call(key: str) -> bytes:
+        sent: list[dict[str, Any]] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop(0)
+            await asyncio.sleep(30)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        try:
+            await asyncio.wait_for(handler(_http_scope("/v1/chat/completions", key), receive, send), timeout=10)
+        finally:
+            await gateway().pool.aclose()
+        return b"".join(m.get("body", b"") for m in sent[1:])
+
+    with scripted_upstream(cut_short) as url:
+        served = deploy(backend_url=url)
+        events = asyncio.run(call(served.key()))
+        reset_gateway_after_asgi()
+
+    assert b'"code":"upstream_error"' in events
+    assert b"[DONE]" not in events
+    record = InferenceRecord.objects.get()
+    assert (record.status, record.error_detail) == (InferenceStatus.UPSTREAM_ERROR, "stream ended without [DONE]")
+
+
+def test_an_admission_read_on_a_dropped_connection_is_tried_again(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gateway_handler.key_grant
+    failures = [OperationalError("server closed the connection unexpectedly")]
+
+    def flaky(key_hash: str) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(key_hash)
+
+    monkeypatch.setattr(gateway_handler, "key_grant", flaky)
+    reset_gateway()
+
+    response = chat(served.key())
+
+    assert response.status_code == 502  # admitted; only the (closed) backend failed
+    assert error_of(response)["code"] == "upstream_unavailable"
+    assert failures == []
+
+
+def test_the_health_check_follows_the_database(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = views._select_one
+
+    def down() -> None:
+        raise DatabaseError("the database is down")
+
+    monkeypatch.setattr(views, "_select_one", down)
+    assert Client().get("/healthz").status_code == 503
+    monkeypatch.setattr(views, "_select_one", real)
+    assert Client().get("/healthz").status_code == 200

@@ -27,3 +27,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"FAILED: {problem}")
             raise CommandError(f"{path}: the bundle does not verify ({len(report.problems)} problems)")
         self.stdout.write(f"{path}: OK, {report.checked} files match their SHA-256 digests")
+        self.stdout.write(
+            f"bundle SHA-256 {report.sha256}: compare it with the one Modelgate recorded when it issued the bundle "
+            "(audit event compliance.export.issued, or the X-Content-SHA256 header of the download)"
+        )
