@@ -707,6 +707,8 @@ def test_the_image_runs_as_a_numeric_non_root_user_with_the_guardrails_rc_file()
     assert "COPY deploy/guardrailsrc /home/modelgate/.guardrailsrc" in instructions
     assert any("HOME=/home/modelgate" in line for line in instructions)
     assert any("pip install --no-cache-dir -r requirements.lock" in line for line in instructions)
+    # WeasyPrint's system libraries, for the PDF exports.
+    assert any("libpango-1.0-0" in line and "fonts-dejavu-core" in line for line in instructions)
     # Exec form: the process is PID 1 and receives SIGTERM.
     (cmd,) = [line for line in instructions if line.startswith("CMD ")]
     assert cmd.startswith('CMD ["uvicorn", "modelgate.asgi:application"')
