@@ -147,8 +147,8 @@ def _item_keys() -> list[tuple[str, str]]:
     seen: dict[str, str] = dict(MODEL_TEXT_KEYS)
     for kind in SECTIONED_KINDS:
         for item in document_spec(kind).items():
-            if item.free_text:
-                seen.setdefault(item.key, f"{item.source or item.id}: {item.title}")
+            # Any item: where the registry lacks a fact (a parameter count, say), an officer states it.
+            seen.setdefault(item.key, f"{item.source or item.id}: {item.title}")
     return sorted(seen.items(), key=lambda pair: pair[1])
 
 
