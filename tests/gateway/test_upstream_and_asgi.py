@@ -340,28 +340,9 @@ def test_a_client_that_leaves_cancels_the_call_and_it_is_recorded(deploy: Callab
         if conn.recv(1) == b"":  # the gateway dropped the upstream connection
             upstream_saw_close.set()
 
-    async def leave_early(key: str) -> list[dict[str, Any]]:
-        sent: list[dict[str, Any]] = []
-        messages = [{"type": "http.request", "body": BODY, "more_body": False}]
-
-        async def receive() -> dict[str, Any]:
-            if messages:
-                return messages.pop(0)
-            await asyncio.sleep(0.5)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        try:
-            await asyncio.wait_for(handler(_http_scope("/v1/chat/completions", key), receive, send), timeout=10)
-        finally:
-            await gateway().pool.aclose()
-        return sent
-
     with scripted_upstream(slow) as url:
         served = deploy(backend_url=url)
-        sent = asyncio.run(leave_early(served.key()))
+        sent = asyncio.run(asgi_call(handler, served.key(), BODY, leave_after=0.5))
         assert upstream_saw_close.wait(timeout=5)
         reset_gateway_after_asgi()
 
@@ -369,6 +350,27 @@ def test_a_client_that_leaves_cancels_the_call_and_it_is_recorded(deploy: Callab
     flush_records()
     record = InferenceRecord.objects.get()
     assert (record.status, record.http_status, record.backend) == (InferenceStatus.CLIENT_CLOSED, 499, url)
+
+
+async def asgi_call(handler: GatewayASGIHandler, key: str, body: bytes, *, leave_after: float) -> list[dict[str, Any]]:
+    """One chat call straight through the ASGI handler; the client disconnects after ``leave_after`` seconds."""
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(leave_after)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    try:
+        await asyncio.wait_for(handler(_http_scope("/v1/chat/completions", key), receive, send), timeout=10)
+    finally:
+        await gateway().pool.aclose()
+    return sent
 
 
 def reset_gateway_after_asgi() -> None:
@@ -390,28 +392,10 @@ def test_a_stream_that_ends_without_done_is_an_upstream_error(deploy: Callable[.
     handler = GatewayASGIHandler()
     body = orjson.dumps({"model": "tiny-llama", "stream": True, "messages": [{"role": "user", "content": "Hi"}]})
 
-    async def call(key: str) -> bytes:
-        sent: list[dict[str, Any]] = []
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive() -> dict[str, Any]:
-            if messages:
-                return messages.pop(0)
-            await asyncio.sleep(30)
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        try:
-            await asyncio.wait_for(handler(_http_scope("/v1/chat/completions", key), receive, send), timeout=10)
-        finally:
-            await gateway().pool.aclose()
-        return b"".join(m.get("body", b"") for m in sent[1:])
-
     with scripted_upstream(cut_short) as url:
         served = deploy(backend_url=url)
-        events = asyncio.run(call(served.key()))
+        sent = asyncio.run(asgi_call(handler, served.key(), body, leave_after=30))
+        events = b"".join(m.get("body", b"") for m in sent[1:])
         reset_gateway_after_asgi()
 
     assert b'"code":"upstream_error"' in events
