@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import orjson
 import yaml
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.html import escape
@@ -101,7 +101,13 @@ def export_text_set(
             existing.delete()
             result = None
         elif existing is None:
-            result = ExportText.objects.create(key=key, text=text, updated_by=actor, **owner)
+            try:
+                with transaction.atomic():
+                    result = ExportText.objects.create(key=key, text=text, updated_by=actor, **owner)
+            except IntegrityError as exc:  # someone wrote the same item at the same moment
+                raise ConflictError.for_field(
+                    "key", f"{key} was just written by someone else; reload and try again"
+                ) from exc
         else:
             existing.text, existing.updated_by = text, actor
             existing.save(update_fields=["text", "updated_by", "updated_at"])
