@@ -125,6 +125,8 @@ def test_annex_iv_names_what_is_missing_in_every_format(demo: DocumentationDemo,
 
 
 def _pdf_text_and_pages(pdf: bytes, tmp_path: Path) -> tuple[str, list[Path]]:
+    # No skip: without poppler the PDFs go unchecked, so a missing tool is a failure.
+    assert shutil.which("pdftoppm"), "the PDF checks need poppler-utils (./run installs it)"
     source = tmp_path / "document.pdf"
     source.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(source), str(tmp_path / "page")], check=True)
@@ -132,7 +134,6 @@ def _pdf_text_and_pages(pdf: bytes, tmp_path: Path) -> tuple[str, list[Path]]:
     return text, sorted(tmp_path.glob("page-*.png"))
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (./run installs it)")
 @pytest.mark.parametrize("kind", SECTIONED_KINDS)
 def test_the_pdf_has_a_title_page_contents_page_numbers_and_every_section(
     kind: str, demo: DocumentationDemo, people: dict[str, User], tmp_path: Path
@@ -251,7 +252,6 @@ def test_the_bundle_verifies_and_one_changed_byte_breaks_it(
     assert any("hash does not match its fields" in problem for problem in report.problems)
 
 
-@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs coreutils")
 def test_the_bundle_verifies_with_the_command_and_with_plain_shell_tools(
     demo: DocumentationDemo, people: dict[str, User], tmp_path: Path
 ) -> None:
@@ -355,6 +355,16 @@ def test_a_document_is_made_once_even_if_asked_twice(demo: DocumentationDemo, pe
 
     assert again.sha256 == document.sha256
     assert AuditEvent.objects.filter(action="compliance.export.issued", target_id=str(document.pk)).count() == 1
+
+
+def test_a_document_another_run_is_making_is_left_to_it(demo: DocumentationDemo, people: dict[str, User]) -> None:
+    document = export_request(actor=people["officer"], kind="annex_xii", format="json", version=demo.version)
+    ExportDocument.objects.filter(pk=document.pk).update(status=ExportStatus.RUNNING, progress=40)
+
+    left = export_generate(document)  # e.g. a redelivered task while the first worker is still at it
+
+    assert (left.status, left.progress, left.content) == (ExportStatus.RUNNING, 40, None)
+    assert not AuditEvent.objects.filter(action="compliance.export.issued", target_id=str(document.pk)).exists()
 
 
 def test_the_model_card_page_shows_the_front_matter_as_data_not_as_a_heading(
