@@ -16,11 +16,11 @@ from django.utils.html import format_html
 
 from compliance.exports.apis import download_response
 from compliance.exports.sections import MODEL_TEXT_KEYS, document_spec
+from compliance.exports.selectors import export_target_kind
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
     export_request,
-    export_target_kind,
     export_text_set,
 )
 from compliance.models import ApprovalRequest, ExportDocument, ExportStatus, ExportText

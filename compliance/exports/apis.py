@@ -15,15 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.exports.selectors import export_document_build, export_subject
+from compliance.exports.selectors import export_document_build, export_subject, export_target
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
     export_request,
-    export_target_kind,
     export_text_set,
 )
-from compliance.models import ApprovalRequest, ExportDocument, ExportStatus, UseCase
+from compliance.models import ExportDocument, ExportStatus, UseCase
 from compliance.tasks import export_generate_task
 from core.api.validation import validated_input
 from core.errors import ApplicationError
@@ -82,12 +81,6 @@ def download_response(document: ExportDocument) -> HttpResponse:
     return response
 
 
-def _target(kind: str, target: int) -> dict[str, Any]:
-    if export_target_kind(kind) == "approval":
-        return {"approval": get_object_or_404(ApprovalRequest.objects.select_related("version", "use_case"), pk=target)}
-    return {"version": get_object_or_404(ModelVersion, pk=target)}
-
-
 class ExportListApi(APIView):
     """Request a documentation export, or list the ones issued (newest first)."""
 
@@ -116,7 +109,7 @@ class ExportListApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated_input(ExportRequestSerializer, request.data)
         document = export_request(
-            actor=request.user, kind=data["kind"], format=data["format"], **_target(data["kind"], data["target"])
+            actor=request.user, kind=data["kind"], format=data["format"], **export_target(data["kind"], data["target"])
         )
         transaction.on_commit(lambda: export_generate_task.delay(document.pk))
         document.refresh_from_db()
@@ -160,7 +153,7 @@ class ExportCompletenessApi(APIView):
         raw = request.query_params.get("target", "")
         if not raw.isdigit():
             raise ApplicationError.for_field("target", "must be an approval request or model version id")
-        target = _target(kind, int(raw))
+        target = export_target(kind, int(raw))
         approval = target.get("approval")
         subject = export_subject(version=approval.version if approval else target["version"], approval=approval)
         document = export_document_build(kind, subject, generated_at=timezone.now())

@@ -27,10 +27,13 @@ from compliance.licenses.expressions import ExpressionSyntaxError, UnknownLicens
 from compliance.licenses.facts import parse_facts
 from compliance.models import ApprovalRequest, ExportText, UseCase
 from compliance.selectors import use_case_facts_for, version_license_expression
+from core.errors import NotFoundError
 from core.models import AuditEvent
 from registry.models import ModelVersion, VersionSource
 
 FactProvider = Callable[..., Mapping[str, str]]
+# What an export's target id names: an approval request (its use case and version) or a model version.
+APPROVAL_KINDS = ("annex_iv", "transparency_notice", "bundle")
 # The classification's Art. 50 duties and the transparency notice's items they make required.
 ART50_ITEMS = {
     "art50_1_disclose_ai_interaction": "50(1)",
@@ -39,6 +42,25 @@ ART50_ITEMS = {
     "art50_4_disclose_deep_fake": "50(4), first subparagraph",
     "art50_4_disclose_ai_generated_text": "50(4), second subparagraph",
 }
+
+
+def export_target_kind(kind: str) -> str:
+    return "approval" if kind in APPROVAL_KINDS else "version"
+
+
+def export_target(kind: str, target: int) -> dict[str, Any]:
+    """``{"approval": ...}`` or ``{"version": ...}`` for an export of ``kind``; NotFoundError names ``target``."""
+    if export_target_kind(kind) == "approval":
+        approval = ApprovalRequest.objects.select_related("version", "use_case").filter(pk=target).first()
+        if approval is None:
+            raise NotFoundError.for_field(
+                "target", f"no approval request {target} ({kind} is made for an approval request)"
+            )
+        return {"approval": approval}
+    version = ModelVersion.objects.filter(pk=target).first()
+    if version is None:
+        raise NotFoundError.for_field("target", f"no model version {target} ({kind} is made for a model version)")
+    return {"version": version}
 
 
 def _listed(value: Any) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from compliance.exports.facts import ModelFacts
 from compliance.exports.model_card import card_metadata, model_card
 from compliance.exports.render import RENDERERS
 from compliance.exports.sections import MODEL_TEXT_KEYS, document_spec
-from compliance.exports.selectors import ExportSubject, export_document_build, export_subject
+from compliance.exports.selectors import ExportSubject, export_document_build, export_subject, export_target_kind
 from compliance.exports.spdx import spdx_document
 from compliance.models import ApprovalRequest, ApprovalState, ExportDocument, ExportStatus, ExportText, UseCase
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -45,8 +45,6 @@ KIND_FORMATS: dict[str, tuple[str, ...]] = {
     "cyclonedx": ("json",),
     "bundle": ("zip",),
 }
-# What --target names: an approval request (its use case and version) or a model version.
-APPROVAL_KINDS = ("annex_iv", "transparency_notice", "bundle")
 CONTENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
@@ -56,10 +54,6 @@ CONTENT_TYPES = {
 }
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
 MAX_TEXT = 50_000
-
-
-def export_target_kind(kind: str) -> str:
-    return "approval" if kind in APPROVAL_KINDS else "version"
 
 
 # --- officers' texts ---------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from huggingface_hub import ModelCard
 from compliance.approvals.services import GatesFailed, approval_sign
 from compliance.exports.bundle import verify_bundle
 from compliance.exports.sections import document_spec
+from compliance.exports.selectors import export_target_kind
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
     export_generate,
     export_request,
-    export_target_kind,
     export_text_set,
 )
 from compliance.models import ApprovalState, ExportDocument, ExportStatus

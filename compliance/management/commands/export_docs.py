@@ -8,11 +8,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from compliance.exports.services import KIND_FORMATS, export_generate, export_request, export_target_kind
-from compliance.models import ApprovalRequest, ExportStatus
+from compliance.exports.selectors import export_target
+from compliance.exports.services import KIND_FORMATS, export_generate, export_request
+from compliance.models import ExportStatus
 from core.context import audit_context
 from core.errors import ApplicationError
-from registry.models import ModelVersion
 
 
 class Command(BaseCommand):
@@ -39,17 +39,10 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["as_user"]).first()
             if actor is None:
                 raise CommandError(f"--as-user: no user {options['as_user']!r}")
-        where: dict[str, Any]
-        if export_target_kind(kind) == "approval":
-            approval = ApprovalRequest.objects.filter(pk=target).first()
-            if approval is None:
-                raise CommandError(f"--target: no approval request {target} ({kind} is made for an approval request)")
-            where = {"approval": approval}
-        else:
-            version = ModelVersion.objects.filter(pk=target).first()
-            if version is None:
-                raise CommandError(f"--target: no model version {target} ({kind} is made for a model version)")
-            where = {"version": version}
+        try:
+            where = export_target(kind, target)
+        except ApplicationError as exc:
+            raise CommandError(f"--{exc}") from exc
         with audit_context(request_id=f"cli:export_docs:{kind}"):
             try:
                 document = export_request(actor=actor, kind=kind, format=options["format"], **where)
