@@ -23,6 +23,7 @@ from serving.models import (
     ServingKey,
     UsageRollup,
 )
+from serving.selectors import policy_current_version
 
 
 class JSONText(forms.CharField):
@@ -73,7 +74,7 @@ class GuardrailPolicyForm(forms.ModelForm[GuardrailPolicy]):
         self.fields["validators"].help_text = _validator_help()
         if self.instance.pk:
             self.fields["name"].disabled = True
-            latest = self.instance.versions.order_by("-number").first()
+            latest = policy_current_version(self.instance.pk)
             self.fields["validators"].initial = latest.validators if latest else []
         else:
             self.fields["note"].required = False

@@ -109,12 +109,8 @@ def deployment_grant(name: str, *, now: datetime | None = None) -> DeploymentGra
     if deployment is None:
         return None
     approval = deployment.approval
-    policy_version_id = (
-        GuardrailPolicyVersion.objects.filter(policy_id=deployment.guardrail_policy_id)
-        .order_by("-number")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    current = policy_current_version(deployment.guardrail_policy_id)
+    policy_version_id = current.pk if current is not None else None
     backends = tuple(
         Backend(base_url=b.base_url, served_model_name=b.served_model_name)
         for b in deployment.backends.filter(enabled=True).order_by("pk")
@@ -161,6 +157,11 @@ def policy_version_validators(version_id: int) -> list[dict[str, object]]:
     return list(GuardrailPolicyVersion.objects.values_list("validators", flat=True).get(pk=version_id))
 
 
+def policy_current_version(policy_id: int) -> GuardrailPolicyVersion | None:
+    """A guardrail policy's published version in force: the highest number."""
+    return GuardrailPolicyVersion.objects.filter(policy_id=policy_id).order_by("-number").first()
+
+
 def export_facts(*, version: ModelVersion, approval: ApprovalRequest | None = None) -> dict[str, str]:
     """The serving facts the documentation exports show (settings.MODELGATE_EXPORT_FACT_PROVIDERS)."""
     deployments = Deployment.objects.filter(version=version).select_related("guardrail_policy")
@@ -176,7 +177,7 @@ def export_facts(*, version: ModelVersion, approval: ApprovalRequest | None = No
             f"{deployment.state}, {deployment.environment}"
         )
         policy = deployment.guardrail_policy
-        latest = policy.versions.order_by("-number").first()
+        latest = policy_current_version(policy.pk)
         if latest is not None:
             names = ", ".join(f"{v.get('name')} on {v.get('on')} ({v.get('on_fail')})" for v in latest.validators)
             policies.append(f"{policy.name} v{latest.number}: {names or 'no validators'}")

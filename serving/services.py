@@ -46,6 +46,7 @@ from serving.models import (
     ServingKey,
     UsageRollup,
 )
+from serving.selectors import policy_current_version
 
 SERVING_KEY_PREFIX = "mg_"
 LICENSE_METRICS = ("monthly_active_users",)
@@ -103,7 +104,7 @@ def guardrail_policy_publish(
     specs = parse_policy_spec(validators)
     with transaction.atomic():
         policy = GuardrailPolicy.objects.select_for_update().get(pk=policy.pk)
-        previous = policy.versions.order_by("-number").first()
+        previous = policy_current_version(policy.pk)
         number = previous.number + 1 if previous else 1
         version = GuardrailPolicyVersion.objects.create(
             policy=policy, number=number, validators=[spec.to_json() for spec in specs], note=note, created_by=actor

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -238,10 +239,10 @@ def _evidence(approval: ApprovalRequest | None, kind: str) -> str:
 
 
 def _audit_summary(approval: ApprovalRequest | None, version: ModelVersion) -> str:
-    targets = [("registry.modelversion", str(version.pk))]
+    about = Q(target_type="registry.modelversion", target_id=str(version.pk))
     if approval is not None:
-        targets.append(("compliance.approvalrequest", str(approval.pk)))
-    count = sum(AuditEvent.objects.filter(target_type=t, target_id=i).count() for t, i in targets)
+        about |= Q(target_type="compliance.approvalrequest", target_id=str(approval.pk))
+    count = AuditEvent.objects.filter(about).count()
     return (
         f"{count} events about this subject in the hash-chained audit ledger (SHA-256, append-only); "
         "the bundle carries them with their hashes"
