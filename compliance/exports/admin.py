@@ -16,7 +16,6 @@ from django.utils.html import format_html
 
 from compliance.exports.apis import download_response
 from compliance.exports.sections import MODEL_TEXT_KEYS, document_spec
-from compliance.exports.selectors import export_target_kind
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
@@ -112,23 +111,18 @@ class ExportDocumentAdmin(RoleAdminMixin, admin.ModelAdmin[ExportDocument]):
         form = GenerateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             kind, fmt = form.cleaned_data["document"].split(":")
-            target: dict[str, Any] = (
-                {"approval": approval}
-                if export_target_kind(kind) == "approval"
-                else {"version": version or approval.version}  # type: ignore[union-attr]
-            )
-            if export_target_kind(kind) == "approval" and approval is None:
-                form.add_error("document", f"{kind} is made for an approval request; open it from the approval")
+            try:
+                with transaction.atomic():
+                    # The service decides what the kind is made for and refuses what does not fit.
+                    document = export_request(
+                        actor=request.user, kind=kind, format=fmt, approval=approval, version=version
+                    )
+                    transaction.on_commit(lambda: export_generate_task.delay(document.pk))
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
             else:
-                try:
-                    with transaction.atomic():
-                        document = export_request(actor=request.user, kind=kind, format=fmt, **target)
-                        transaction.on_commit(lambda: export_generate_task.delay(document.pk))
-                except ApplicationError as exc:
-                    form.add_error(None, exc.message)
-                else:
-                    messages.success(request, f"{kind} ({fmt}) requested; its progress shows below.")
-                    return HttpResponseRedirect(reverse("admin:compliance_exportdocument_change", args=[document.pk]))
+                messages.success(request, f"{kind} ({fmt}) requested; its progress shows below.")
+                return HttpResponseRedirect(reverse("admin:compliance_exportdocument_change", args=[document.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Generate documentation for {approval or version}",
