@@ -18,7 +18,8 @@ def approvals_expire_due_task() -> list[int]:
 @shared_task
 def export_generate_task(document_id: int) -> str:
     """Make a requested documentation export (progress is visible on the document meanwhile)."""
-    from compliance.exports.services import export_document_for, export_generate  # noqa: PLC0415  (loads WeasyPrint's dependencies only in the worker)
+    from compliance.exports.selectors import export_document_for  # noqa: PLC0415  (exports load slowly; only workers need them)
+    from compliance.exports.services import export_generate  # noqa: PLC0415
 
     with audit_context(request_id=f"task:export_generate:{document_id}"):
         return str(export_generate(export_document_for(document_id)).status)

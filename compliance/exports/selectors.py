@@ -26,7 +26,7 @@ from compliance.exports.sections import document_spec
 from compliance.licenses.catalog import load_catalog
 from compliance.licenses.expressions import ExpressionSyntaxError, UnknownLicenseError, evaluate_expression, license_ids
 from compliance.licenses.facts import parse_facts
-from compliance.models import ApprovalRequest, ExportText, UseCase
+from compliance.models import ApprovalRequest, ExportDocument, ExportText, UseCase
 from compliance.selectors import use_case_facts_for, version_license_expression
 from core.errors import NotFoundError
 from core.models import AuditEvent
@@ -381,3 +381,11 @@ def annex_iv_missing(approval: ApprovalRequest) -> list[str]:
     """The required Annex IV items still missing for an approval's use case and version (read only)."""
     subject = export_subject(version=approval.version, approval=approval)
     return export_document_build("annex_iv", subject, generated_at=timezone.now()).missing()
+
+
+def export_document_for(document_id: int) -> ExportDocument:
+    """One export by id; NotFoundError names ``id``."""
+    document = ExportDocument.objects.filter(pk=document_id).first()
+    if document is None:
+        raise NotFoundError.for_field("id", f"no export {document_id}")
+    return document
