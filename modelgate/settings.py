@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "registry",
     "compliance",
     "serving",
+    "web",
     "modelgate",
 ]
 
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context.navigation",
             ],
         },
     },
@@ -143,6 +145,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+# Production serves hashed, compressed copies made by collectstatic (the image does it at build time);
+# development and tests serve the app directories as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if PRODUCTION and MODELGATE_COMPONENT == "web":
+    # The app serves its collected static files itself (CSS, JS, the admin's), hashed and compressed, so an
+    # air-gapped site needs no CDN and no extra web server; development uses runserver's static view.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
 
 # Request bodies larger than this are refused before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=1024)
@@ -215,6 +234,9 @@ MODELGATE_GATEWAY_RECORD_BATCH_SIZE = env_int("MODELGATE_GATEWAY_RECORD_BATCH_SI
 MODELGATE_GATEWAY_RECORD_FLUSH_MS = env_int("MODELGATE_GATEWAY_RECORD_FLUSH_MS", 200, minimum=1)
 # Streams are checked by the output guardrails in windows of whole sentences, at most this long.
 MODELGATE_GATEWAY_STREAM_WINDOW_CHARS = env_int("MODELGATE_GATEWAY_STREAM_WINDOW_CHARS", 400, minimum=16)
+# The gateway's /v1 URL as developers reach it (behind the ingress or proxy), shown in the web app's
+# examples; it is not where the gateway listens, which the deployment decides.
+MODELGATE_GATEWAY_PUBLIC_URL = env_str("MODELGATE_GATEWAY_PUBLIC_URL", "http://127.0.0.1:8001/v1")
 # Bearer token for the gateway's /metrics; without one, /metrics answers loopback clients only.
 MODELGATE_METRICS_TOKEN = env_secret("MODELGATE_METRICS_TOKEN")
 

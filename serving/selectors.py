@@ -135,6 +135,17 @@ def deployment_grant(name: str, *, now: datetime | None = None) -> DeploymentGra
     )
 
 
+# Owners are warned when monthly active users reach this share of a license threshold.
+LICENSE_WARNING_SHARE = 0.8
+
+
+def license_condition_level(used: int, limit: int) -> str | None:
+    """'exceeded' past a license threshold, 'warning' from 80 % of it, else None."""
+    if used > limit:
+        return "exceeded"
+    return "warning" if used >= limit * LICENSE_WARNING_SHARE else None
+
+
 def license_block(deployment: Deployment, *, now: datetime | None = None) -> str | None:
     """The first license condition this month's distinct end users exceed, as a reason (limits are the most allowed)."""
     if not deployment.license_conditions:

@@ -46,12 +46,10 @@ from serving.models import (
     ServingKey,
     UsageRollup,
 )
-from serving.selectors import policy_current_version
+from serving.selectors import license_condition_level, policy_current_version
 
 SERVING_KEY_PREFIX = "mg_"
 LICENSE_METRICS = ("monthly_active_users",)
-# Below this share of a license limit nobody is told; at it, owners get a notification.
-LICENSE_WARNING_SHARE = 0.8
 
 
 def _check_regex(validator: Any, field: str, value: str) -> None:
@@ -599,7 +597,7 @@ def _watch_license_conditions(rollup: UsageRollup) -> None:
     for condition in deployment.license_conditions:
         limit = condition["limit"]
         used = rollup.month_distinct_end_users
-        level = "exceeded" if used > limit else "warning" if used >= limit * LICENSE_WARNING_SHARE else None
+        level = license_condition_level(used, limit)
         if level is None:
             continue
         month = rollup.day.strftime("%Y-%m")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -32,3 +34,50 @@ def approval_in_force(
         .order_by("-decided_at")
         .first()
     )
+
+
+def open_signoff_roles(required: list[str], signed: list[str]) -> list[str]:
+    """The required roles no sign-off fills yet (one entry per person still needed)."""
+    open_roles = list(required)
+    for role in signed:
+        if role in open_roles:
+            open_roles.remove(role)
+    return open_roles
+
+
+@dataclass(frozen=True)
+class SignoffCheck:
+    """Whether a person may sign a request now: the role they would fill, or why not."""
+
+    role: str | None
+    refusal: str = ""
+    problem: str = ""
+
+
+def signoff_check(request: ApprovalRequest, signer: Any) -> SignoffCheck:
+    """Segregation of duties and the open roles, as one rule for the service and the pages.
+
+    The requester and the version's importer never sign; one person counts once; the signer
+    must hold a role that is still open (an administrator fills any).
+    """
+    if signer.pk == request.requested_by_id:
+        return SignoffCheck(
+            None,
+            "you requested this approval, so you cannot sign it (segregation of duties)",
+            "the requester cannot sign",
+        )
+    if request.version.imported_by_id is not None and signer.pk == request.version.imported_by_id:
+        return SignoffCheck(
+            None,
+            "you imported this model version, so you cannot sign its approval (segregation of duties)",
+            "the importer cannot sign",
+        )
+    if request.signoffs.filter(signer=signer).exists():
+        return SignoffCheck(None, "you have signed this request already; one person counts once", "already signed")
+    open_roles = open_signoff_roles(request.required_signoffs, list(request.signoffs.values_list("role", flat=True)))
+    held = set(signer.groups.values_list("name", flat=True))
+    for role in open_roles:
+        if role in held or signer.is_superuser:
+            return SignoffCheck(str(role))
+    needed = ", ".join(sorted(set(open_roles))) or "none"
+    return SignoffCheck(None, f"no open sign-off matches your roles; still needed: {needed}", f"needs one of: {needed}")

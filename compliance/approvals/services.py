@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from compliance import events
 from compliance.approvals.gates import EVIDENCE_KINDS, GateInput, GateResult, evaluate_gates, required_signoff_roles
+from compliance.approvals.selectors import open_signoff_roles, signoff_check
 from compliance.classification.engine import classify_answers
 from compliance.exports.selectors import annex_iv_missing
 from compliance.licenses.catalog import load_catalog
@@ -129,15 +130,6 @@ def _add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + index // 12, index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
-
-
-def _open_roles(required: list[str], signed: list[str]) -> list[str]:
-    """The required roles no sign-off fills yet (one entry per person still needed)."""
-    open_roles = list(required)
-    for role in signed:
-        if role in open_roles:
-            open_roles.remove(role)
-    return open_roles
 
 
 def _locked(request: ApprovalRequest) -> ApprovalRequest:
@@ -350,30 +342,11 @@ def approval_submit(*, actor: Actor, request: ApprovalRequest) -> ApprovalReques
 
 
 def _signable_role(request: ApprovalRequest, signer: User) -> str:
-    """The open required role this signer fills, or an explanation of why they cannot sign."""
-    if signer.pk == request.requested_by_id:
-        raise SegregationOfDuties(
-            "you requested this approval, so you cannot sign it (segregation of duties)",
-            fields={"signer": ["the requester cannot sign"]},
-        )
-    if request.version.imported_by_id is not None and signer.pk == request.version.imported_by_id:
-        raise SegregationOfDuties(
-            "you imported this model version, so you cannot sign its approval (segregation of duties)",
-            fields={"signer": ["the importer cannot sign"]},
-        )
-    if request.signoffs.filter(signer=signer).exists():
-        raise SegregationOfDuties(
-            "you have signed this request already; one person counts once", fields={"signer": ["already signed"]}
-        )
-    open_roles = _open_roles(request.required_signoffs, list(request.signoffs.values_list("role", flat=True)))
-    held = set(signer.groups.values_list("name", flat=True))
-    for role in open_roles:
-        if role in held or signer.is_superuser:
-            return str(role)
-    needed = ", ".join(sorted(set(open_roles))) or "none"
-    raise SegregationOfDuties(
-        f"no open sign-off matches your roles; still needed: {needed}", fields={"signer": [f"needs one of: {needed}"]}
-    )
+    """The open required role this signer fills; refuses with the reason the page shows too."""
+    check = signoff_check(request, signer)
+    if check.role is None:
+        raise SegregationOfDuties(check.refusal, fields={"signer": [check.problem]})
+    return check.role
 
 
 class _Refused(Exception):
@@ -404,7 +377,7 @@ def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -
                     event=events.APPROVAL_SIGNED, actor=actor, target=request, after={"role": role}, reason=reason
                 )
                 signed = list(request.signoffs.values_list("role", flat=True))
-                if _open_roles(request.required_signoffs, signed):
+                if open_signoff_roles(request.required_signoffs, signed):
                     if request.state == S.SUBMITTED:
                         _move(request, S.IN_REVIEW, actor=actor)
                 else:
@@ -413,7 +386,7 @@ def approval_sign(*, actor: Actor, request: ApprovalRequest, reason: str = "") -
                         refused = run
                         raise _Refused
                     _apply_gate_run(request, run)
-                    if _open_roles(run.required, signed):  # the roles required changed meanwhile
+                    if open_signoff_roles(run.required, signed):  # the roles required changed meanwhile
                         if request.state == S.SUBMITTED:
                             _move(request, S.IN_REVIEW, actor=actor)
                         else:

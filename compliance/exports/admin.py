@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,11 +18,10 @@ from compliance.exports.sections import MODEL_TEXT_KEYS, document_spec
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
-    export_request,
+    export_schedule,
     export_text_set,
 )
 from compliance.models import ApprovalRequest, ExportDocument, ExportStatus, ExportText
-from compliance.tasks import export_generate_task
 from core.admin_mixins import RoleAdminMixin, ServiceErrorsInAdmin
 from core.errors import ApplicationError
 from core.roles import Capability, user_can
@@ -112,12 +110,10 @@ class ExportDocumentAdmin(RoleAdminMixin, admin.ModelAdmin[ExportDocument]):
         if request.method == "POST" and form.is_valid():
             kind, fmt = form.cleaned_data["document"].split(":")
             try:
-                with transaction.atomic():
-                    # The service decides what the kind is made for and refuses what does not fit.
-                    document = export_request(
-                        actor=request.user, kind=kind, format=fmt, approval=approval, version=version
-                    )
-                    transaction.on_commit(lambda: export_generate_task.delay(document.pk))
+                # The service decides what the kind is made for and refuses what does not fit.
+                document = export_schedule(
+                    actor=request.user, kind=kind, format=fmt, approval=approval, version=version
+                )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

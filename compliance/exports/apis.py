@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,11 +18,10 @@ from compliance.exports.selectors import export_document_build, export_subject, 
 from compliance.exports.services import (
     KIND_FORMATS,
     SECTIONED_KINDS,
-    export_request,
+    export_schedule,
     export_text_set,
 )
 from compliance.models import ExportDocument, ExportStatus, UseCase
-from compliance.tasks import export_generate_task
 from core.api.validation import validated_input
 from core.errors import ApplicationError
 from core.roles import Capability
@@ -108,10 +106,9 @@ class ExportListApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated_input(ExportRequestSerializer, request.data)
-        document = export_request(
+        document = export_schedule(
             actor=request.user, kind=data["kind"], format=data["format"], **export_target(data["kind"], data["target"])
         )
-        transaction.on_commit(lambda: export_generate_task.delay(document.pk))
         document.refresh_from_db()
         return Response(export_document_data(document), status=status.HTTP_202_ACCEPTED)
 

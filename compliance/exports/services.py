@@ -194,6 +194,23 @@ def export_request(
     return document
 
 
+def export_schedule(
+    *,
+    actor: Actor,
+    kind: str,
+    format: str,
+    version: ModelVersion | None = None,
+    approval: ApprovalRequest | None = None,
+) -> ExportDocument:
+    """Request a document and hand it to a Celery worker once the request is committed (API, admin, web)."""
+    from compliance.tasks import export_generate_task  # noqa: PLC0415  (the tasks module imports the services)
+
+    with transaction.atomic():
+        document = export_request(actor=actor, kind=kind, format=format, version=version, approval=approval)
+        transaction.on_commit(lambda: export_generate_task.delay(document.pk))
+    return document
+
+
 def _progress(document: ExportDocument, percent: int, note: str) -> None:
     ExportDocument.objects.filter(pk=document.pk).update(progress=percent, progress_note=note[:200])
 
