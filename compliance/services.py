@@ -28,7 +28,7 @@ from compliance.models import (
 from compliance.selectors import catalog_sha256, version_license, versions_derived_from
 from core.errors import ApplicationError, ConflictError
 from core.ledger import Actor, Target, audit_record
-from core.roles import Role
+from core.roles import Capability, Role, require_capability
 from registry.models import ModelVersion
 
 
@@ -298,6 +298,8 @@ def use_case_create(
     deployer_public_body_or_public_service: bool = False,
 ) -> UseCase:
     """Describe a use case: what it is for, the deployer's facts and the EU AI Act answers."""
+    if actor is not None:  # None: the platform itself (demo setup, commands run by an operator)
+        require_capability(actor, Capability.USE_CASE_MANAGE, "describe use cases")
     values = {
         "name": name,
         "owner": owner,
@@ -321,6 +323,8 @@ def use_case_create(
 
 def use_case_update(*, actor: Actor, use_case: UseCase, reason: str = "", **changes: Any) -> UseCase:
     """Change a use case; the before/after of every field is audited."""
+    if actor is not None:
+        require_capability(actor, Capability.USE_CASE_MANAGE, "change use cases")
     unknown = set(changes) - set(USE_CASE_FIELDS)
     if unknown:
         raise ApplicationError.for_field(sorted(unknown)[0], "cannot be changed")

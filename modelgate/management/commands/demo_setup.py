@@ -67,7 +67,7 @@ class Command(BaseCommand):
             )
             serving_line = self._serving_demo(Path(options["tiny_model_dir"]), options["vllm_url"])
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write(f"  Sign in at http://127.0.0.1:8000/admin/ as admin / {password}")
+        self.stdout.write(f"  Sign in at http://127.0.0.1:8000/ as admin / {password} (raw data: /admin/)")
         self.stdout.write(
             "  Other demo users (same password): "
             + ", ".join(f"{name} ({roles[0].value})" for name, roles, _ in DEMO_USERS if roles)
