@@ -48,6 +48,7 @@ def chromium_path() -> str:
 def browser() -> Iterator[Browser]:
     # Playwright's sync API keeps an event loop in this thread; the test bodies still use the ORM.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -148,7 +149,7 @@ def visit(browser: Browser, live_server: object, request: pytest.FixtureRequest)
         contexts.append(context)
         page = context.new_page()
         base = str(live_server.url)  # type: ignore[attr-defined]
-        current = Visit(page, base, request.node.name)
+        current = Visit(page, base, request.node.originalname.removeprefix("test_")[:48])
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from compliance.models import UseCase
 from compliance.services import use_case_create, use_case_update
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.models import AuditEvent
 from core.roles import Role
 from registry.models import Model, ModelVersion, Organization
@@ -195,3 +195,18 @@ def test_the_admin_creates_a_use_case_through_the_service(make_user: Callable[..
     assert response.status_code == 302, response.content.decode()[:2000]
     assert UseCase.objects.get().name == "Spam filter"
     assert AuditEvent.objects.filter(action="compliance.use_case.created").count() == 1
+
+
+def test_the_services_refuse_roles_that_may_not_describe_use_cases(
+    officer: User, make_user: Callable[..., User]
+) -> None:
+    use_case = use_case_create(actor=officer, name="Support bot", owner=officer, intended_purpose="Answer tickets.")
+    for role in (Role.DEVELOPER, Role.AUDITOR, Role.APPROVER_LEGAL):
+        outsider = make_user(role)
+        with pytest.raises(PermissionDeniedError):
+            use_case_update(actor=outsider, use_case=use_case, intended_purpose="Something else.")
+        with pytest.raises(PermissionDeniedError):
+            use_case_create(actor=outsider, name=f"x-{role}", owner=outsider, intended_purpose="x")
+    use_case.refresh_from_db()
+    assert use_case.intended_purpose == "Answer tickets."
+    assert not UseCase.objects.filter(name__startswith="x-").exists()
