@@ -346,25 +346,30 @@ def _point(code: str) -> str:
     return f"{code[0]}({code[1:]})" if len(code) > 1 else code
 
 
-def _scope_section() -> Section:
+def _checkbox_section(key: str, title: str, article: str, intro: str, rows: tuple[tuple[str, ...], ...]) -> Section:
+    """A section of yes/no questions under one answer object, from (key, text, article, help, short) rows."""
     questions = tuple(
         Question(
-            path=f"scope.{key}",
-            name=f"scope.{key}",
+            path=f"{key}.{name}",
+            name=f"{key}.{name}",
             kind="checkbox",
             text=text,
-            article=article,
+            article=cited,
             help=help_text,
             short=short,
         )
-        for key, text, article, help_text, short in _SCOPE
+        for name, text, cited, help_text, short in rows
     )
-    return Section(
+    return Section(key, title, article, intro, (Group(questions),))
+
+
+def _scope_section() -> Section:
+    return _checkbox_section(
         "scope",
         "Scope",
         "Art. 2",
         "Some systems are outside the AI Act altogether. Tick only what is true of every use of the system.",
-        (Group(questions),),
+        _SCOPE,
     )
 
 
@@ -498,39 +503,19 @@ def _annex_iii_section(tables: Tables) -> Section:
 
 
 def _art6_3_section() -> Section:
-    questions = tuple(
-        Question(path=f"art6_3.{key}", name=f"art6_3.{key}", kind="checkbox", text=text, article=article, short=short)
-        for key, text, article, short in _ART6_3
-    )
-    return Section(
+    return _checkbox_section(
         "art6_3",
         "Exceptions for high-risk use areas",
         "Art. 6(3)-(4)",
         "Only matters if you ticked a high-risk use area. A listed system is not high risk if it only does one of "
         "these narrow things and does not profile people; you then document that assessment and register the system.",
-        (Group(questions),),
+        tuple((key, text, article, "", short) for key, text, article, short in _ART6_3),
     )
 
 
 def _transparency_section() -> Section:
-    questions = tuple(
-        Question(
-            path=f"transparency.{key}",
-            name=f"transparency.{key}",
-            kind="checkbox",
-            text=text,
-            article=article,
-            help=help_text,
-            short=short,
-        )
-        for key, text, article, help_text, short in _TRANSPARENCY
-    )
-    return Section(
-        "transparency",
-        "Transparency",
-        "Art. 50",
-        "Some systems must tell people that AI is involved.",
-        (Group(questions),),
+    return _checkbox_section(
+        "transparency", "Transparency", "Art. 50", "Some systems must tell people that AI is involved.", _TRANSPARENCY
     )
 
 

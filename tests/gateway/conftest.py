@@ -32,6 +32,7 @@ from tests.gateway.support import (
     Served,
     closed_port_url,
     import_version,
+    write_tiny_snapshot,
 )
 
 
@@ -72,13 +73,7 @@ def legal(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
     """A tiny model snapshot: a README with an Apache-2.0 license, a config, a small file and its pinned commit."""
-    directory = tmp_path / "tiny-llama"
-    directory.mkdir()
-    (directory / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Tiny llama\n\nA test model.\n")
-    (directory / "config.json").write_text('{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}\n')
-    (directory / "tokenizer.txt").write_text("a b c\n")
-    (directory / ".revision").write_text(TINY_REVISION + "\n")
-    return directory
+    return write_tiny_snapshot(tmp_path / "tiny-llama")
 
 
 @pytest.fixture

@@ -26,6 +26,18 @@ from serving.services import serving_key_issue
 
 TINY_REPO_ID = "modelgate/tiny-llama"
 TINY_REVISION = "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
+
+
+def write_tiny_snapshot(directory: Path) -> Path:
+    """A tiny model snapshot: a README with an Apache-2.0 license, a config, a small file and its pinned commit."""
+    directory.mkdir()
+    (directory / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Tiny llama\n\nA test model.\n")
+    (directory / "config.json").write_text('{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}\n')
+    (directory / "tokenizer.txt").write_text("a b c\n")
+    (directory / ".revision").write_text(TINY_REVISION + "\n")
+    return directory
+
+
 DEMO_SNAPSHOTS = Path(__file__).resolve().parents[2] / "modelgate" / "demo"
 LLAMA_SNAPSHOT = DEMO_SNAPSHOTS / "llama-3.1-8b-instruct"
 LLAMA_REVISION = "0e9e39f249a16976918f6564b8830bc894c89659"

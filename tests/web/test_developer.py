@@ -21,7 +21,7 @@ from modelgate.demo.serving import tiny_model_deploy
 from serving import events
 from serving.models import Deployment, InferenceStatus, ServingKey
 from serving.services import deployment_set_state, inference_records_write, serving_key_hash, serving_key_issue
-from tests.gateway.support import TINY_REVISION, closed_port_url, make_record
+from tests.gateway.support import TINY_REVISION, closed_port_url, make_record, write_tiny_snapshot
 from web.views import developer as developer_views
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +38,7 @@ def _public_url(settings: Any) -> None:
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
     """The tiny model's snapshot, as the serving tests build it (an Apache-2.0 README and a pinned commit)."""
-    directory = tmp_path / "tiny-llama"
-    directory.mkdir()
-    (directory / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Tiny llama\n\nA test model.\n")
-    (directory / "config.json").write_text('{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}\n')
-    (directory / "tokenizer.txt").write_text("a b c\n")
-    (directory / ".revision").write_text(TINY_REVISION + "\n")
-    return directory
+    return write_tiny_snapshot(tmp_path / "tiny-llama")
 
 
 @pytest.fixture
