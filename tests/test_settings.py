@@ -103,3 +103,49 @@ def test_production_starts_with_complete_settings(tmp_path: Path) -> None:
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_serves_the_collected_static_files_itself(tmp_path: Path) -> None:
+    """The web app's CSS and JS come from the app (WhiteNoise), hashed for caching: no CDN, no extra server."""
+    secret = tmp_path / "secret"
+    secret.write_text("x" * 64)
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('collectstatic', '--no-input', verbosity=0)\n"
+        "from django.templatetags.static import static\n"
+        "from django.test import Client\n"
+        "hashed = static('web/app.css')\n"
+        "response = Client().get(hashed, secure=True)\n"
+        "print(hashed, response.status_code, response.headers.get('Cache-Control'))\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "MODELGATE_ENV", "DEBUG", "ALLOWED_HOSTS"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "modelgate.settings",
+            "MODELGATE_ENV": "production",
+            "DATABASE_URL": "postgres://u:p@db:5432/m",
+            "CELERY_BROKER_URL": "redis://r:6379/0",
+            "SECRET_KEY_FILE": str(secret),
+            "ALLOWED_HOSTS": "testserver",
+            "STATIC_ROOT": str(tmp_path / "static"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    url, status, cache = result.stdout.split(maxsplit=2)
+    assert url.startswith("/static/web/app.")
+    assert url.endswith(".css")
+    assert url != "/static/web/app.css"
+    assert status == "200"
+    assert "max-age=315360000" in cache  # a hashed name never changes, so browsers keep it
