@@ -145,13 +145,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
-# Production serves hashed, compressed copies made by collectstatic (the image does it at build time);
-# development and tests serve the app directories as they are.
+# Production serves hashed, compressed copies made by collectstatic, and must be collected the same way:
+# the image sets MODELGATE_STATIC_MANIFEST=1 for its build-time collectstatic. Development and tests
+# serve the app directories as they are.
+STATIC_MANIFEST = env_bool("MODELGATE_STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

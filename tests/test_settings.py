@@ -109,10 +109,25 @@ def test_production_serves_the_collected_static_files_itself(tmp_path: Path) -> 
     """The web app's CSS and JS come from the app (WhiteNoise), hashed for caching: no CDN, no extra server."""
     secret = tmp_path / "secret"
     secret.write_text("x" * 64)
+    # Collected as the image does it (development settings, MODELGATE_STATIC_MANIFEST=1), served in production.
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "MODELGATE_ENV": "development",
+            "MODELGATE_STATIC_MANIFEST": "1",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MODELGATE_DATA_DIR": str(tmp_path / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert collected.returncode == 0, collected.stderr
     code = (
         "import django; django.setup()\n"
-        "from django.core.management import call_command\n"
-        "call_command('collectstatic', '--no-input', verbosity=0)\n"
         "from django.templatetags.static import static\n"
         "from django.test import Client\n"
         "hashed = static('web/app.css')\n"
