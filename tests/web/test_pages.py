@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,15 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from compliance.models import ApprovalRequest, ExportDocument, LicenseAssessment, SignOff
 from core.models import AuditEvent
 from core.roles import Role
+from modelgate.demo.serving import tiny_model_deploy
 from registry.models import Model, ModelVersion
+from serving.models import Deployment, UsageRollup
+from tests.gateway.support import closed_port_url, write_tiny_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +260,31 @@ def test_an_export_the_service_refuses_is_reported_and_not_stored(demo: Approval
     assert client.post("/exports/", {"document": "model_card:md", "version": "999999"}).status_code == 404
     anonymous = Client().post("/exports/", {"document": "model_card:md", "version": demo.version_id})
     assert anonymous.status_code == 302
+
+
+def test_the_dashboard_warns_of_expiring_approvals_and_deployments_near_a_license_user_threshold(
+    demo: ApprovalRequest, tmp_path: Path
+) -> None:
+    served = tiny_model_deploy(
+        model_dir=write_tiny_snapshot(tmp_path / "tiny"),
+        backend_url=closed_port_url(),
+        requester=User.objects.get(username="max"),
+        officer=User.objects.get(username="olivia"),
+    )
+    deployment = served.deployment
+    Deployment.objects.filter(pk=deployment.pk).update(
+        license_conditions=[{"metric": "monthly_active_users", "limit": 100, "source": "approval conditions"}]
+    )
+    today = timezone.now().date()
+    UsageRollup.objects.create(deployment=deployment, day=today, requests=900, month_distinct_end_users=85)
+    ApprovalRequest.objects.filter(pk=deployment.approval_id).update(expires_at=timezone.now() + timedelta(days=12))
+
+    page = signed_in("olivia").get("/").content.decode()
+    assert "85 monthly active users, 85 % of the 100 allowed by approval conditions" in page
+    assert "approaching the limit" in page
+    assert f"#{deployment.approval_id} " in page.split("Expiring within 30 days", 1)[1]
+    expiring = signed_in("olivia").get("/approvals/?show=expiring").content.decode()
+    assert (timezone.now() + timedelta(days=12)).strftime("%-d %b %Y") in expiring
+
+    UsageRollup.objects.filter(deployment=deployment).update(month_distinct_end_users=101)
+    assert "over the limit, calls refused" in signed_in("olivia").get("/").content.decode()
