@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
@@ -45,17 +46,37 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API keeps an event loop in this thread; the test bodies still use the ORM.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def _screenshots_dir() -> Path:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield launched
-        launched.close()
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser(_screenshots_dir: Path) -> Iterator[Browser]:
+    """Chromium for one test module; the tests after it run without Playwright's event loop."""
+    saved = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
+    async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # Playwright's sync API keeps an event loop in this thread; the test bodies still use the ORM.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            # That loop gives this thread a new asgiref context, in which Django's `connections` hands out
+            # new connection objects. The snapshot serialized_rollback restores the database from (roles
+            # and other migration data) lives on the old ones: carry it over.
+            for alias, contents in saved.items():
+                if contents is not None and not hasattr(connections[alias], "_test_serialized_contents"):
+                    connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
+            launched = playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
+            yield launched
+            launched.close()
+    finally:
+        if async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = async_unsafe
 
 
 @dataclass
