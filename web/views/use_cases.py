@@ -55,8 +55,7 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         stored = use_case.classification_answers
         return _page(request, use_case, values=q.form_values(stored), answers=stored)
-    # The service writes whatever it is given; the capability check is the interface's job here,
-    # exactly as the API's write permission does it.
+    # The service refuses it too; asking first gives the page's explanation instead of a form error.
     if not user_can(request.user, Capability.USE_CASE_MANAGE):
         return forbidden(
             request,
@@ -85,7 +84,8 @@ def _save(request: HttpRequest, use_case: UseCase) -> HttpResponse:
     answers, problems = q.answers_from_form(values)
     stored = use_case.classification_answers
     if not problems and _same_answers(answers, stored):
-        # Saving identical answers would still re-run the gates of every approval: do not.
+        # Compared normalized (codes in any order): the service would take a reordered list for a change
+        # and re-run every approval's gates.
         messages.info(request, "No answer changed, so nothing was saved.")
         return HttpResponseRedirect(reverse("web:questionnaire", args=[use_case.pk]))
     reason = request.POST.get(REASON_FIELD, "").strip()
