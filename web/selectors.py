@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -61,11 +61,8 @@ def strictest_category(expression: str) -> str:
 
 def latest_versions() -> QuerySet[ModelVersion]:
     """Each model's most recently imported version."""
-    newest = ModelVersion.objects.order_by("model_id", "-imported_at", "-pk")
-    ids: dict[int, int] = {}
-    for version_id, model_id in newest.values_list("pk", "model_id"):
-        ids.setdefault(model_id, version_id)
-    return ModelVersion.objects.filter(pk__in=ids.values()).select_related("model", "license_assessment")
+    newest = ModelVersion.objects.filter(model=OuterRef("model")).order_by("-imported_at", "-pk").values("pk")[:1]
+    return ModelVersion.objects.filter(pk=Subquery(newest)).select_related("model", "license_assessment")
 
 
 def models_by_license_category() -> list[tuple[str, int]]:
@@ -86,6 +83,41 @@ def models_by_risk_tier() -> list[tuple[str, int]]:
             highest[model_id] = tier
     counts = Counter(highest.get(model_id, "") for model_id in Model.objects.values_list("pk", flat=True))
     return [(TIER_LABELS[tier], counts[tier]) for tier in TIER_ORDER if counts[tier]]
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    version: ModelVersion  # the model's newest version
+    expression: str
+    category: str
+    mismatch: bool
+    version_count: int
+    approved: int
+
+
+def model_overview() -> list[ModelRow]:
+    """Every model with its newest version's license, how many versions it has and its approved uses."""
+    version_counts = dict(ModelVersion.objects.values_list("model_id").annotate(n=Count("pk")))
+    approved = dict(
+        ApprovalRequest.objects.filter(state=ApprovalState.APPROVED)
+        .values_list("version__model_id")
+        .annotate(n=Count("pk"))
+    )
+    rows = []
+    for version in latest_versions().select_related("model__provider").order_by("model__hub_id"):
+        assessment = getattr(version, "license_assessment", None)
+        expression = assessment.effective_expression if assessment else ""
+        rows.append(
+            ModelRow(
+                version=version,
+                expression=expression,
+                category=strictest_category(expression) if expression else "",
+                mismatch=bool(assessment and assessment.tag_text_mismatch),
+                version_count=version_counts.get(version.model_id, 0),
+                approved=approved.get(version.model_id, 0),
+            )
+        )
+    return rows
 
 
 def approvals_awaiting_review() -> QuerySet[ApprovalRequest]:
@@ -129,15 +161,14 @@ class UsageFinding:
 def license_usage_findings(*, today: date | None = None) -> list[UsageFinding]:
     """Deployments whose monthly active users approach or pass a license threshold (this month)."""
     day = today or timezone.now().date()
+    deployments = list(Deployment.objects.exclude(license_conditions=[]).exclude(state="retired"))
+    latest: dict[int, int] = {}
+    rollups = UsageRollup.objects.filter(deployment__in=deployments, day__gte=day.replace(day=1), day__lte=day)
+    for deployment_id, used in rollups.order_by("-day").values_list("deployment_id", "month_distinct_end_users"):
+        latest.setdefault(deployment_id, used)  # the newest day's month-to-date count
     findings = []
-    deployments = Deployment.objects.exclude(license_conditions=[]).exclude(state="retired")
     for deployment in deployments:
-        used = (
-            UsageRollup.objects.filter(deployment=deployment, day__gte=day.replace(day=1), day__lte=day)
-            .order_by("-day")
-            .values_list("month_distinct_end_users", flat=True)
-            .first()
-        ) or 0
+        used = latest.get(deployment.pk, 0)
         for condition in deployment.license_conditions:
             level = license_condition_level(used, condition["limit"])
             if level is not None:

@@ -288,3 +288,24 @@ def test_the_dashboard_warns_of_expiring_approvals_and_deployments_near_a_licens
 
     UsageRollup.objects.filter(deployment=deployment).update(month_distinct_end_users=101)
     assert "over the limit, calls refused" in signed_in("olivia").get("/").content.decode()
+
+
+def test_the_model_list_shows_each_models_newest_license_versions_and_approved_uses(
+    demo: ApprovalRequest, tmp_path: Path, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    tiny_model_deploy(
+        model_dir=write_tiny_snapshot(tmp_path / "tiny"),
+        backend_url=closed_port_url(),
+        requester=User.objects.get(username="max"),
+        officer=User.objects.get(username="olivia"),
+    )
+    client = signed_in("audrey")
+    client.get("/models/")  # warm the session and the license catalog
+    with django_assert_max_num_queries(8):  # a fixed number, not one per model
+        page = client.get("/models/").content.decode()
+    row = page.split("modelgate/tiny-llama</strong>", 1)[1].split("</tr>", 1)[0]
+    assert "Apache-2.0" in row
+    assert '<td class="num">1</td>\n      <td class="num">1</td>' in row  # one version, one approved use
+    llama = page.split("meta-llama/Llama-3.1-8B-Instruct</strong>", 1)[1].split("</tr>", 1)[0]
+    assert "LicenseRef-Llama-3.1" in llama
+    assert '<td class="num">1</td>\n      <td class="num">0</td>' in llama  # the CV request is not approved yet

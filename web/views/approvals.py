@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from compliance.approvals.gates import FRIA, REQUIRED_HIGH_RISK_EVIDENCE
 from compliance.approvals.selectors import approval_list, open_signoff_roles, signoff_check
 from compliance.approvals.services import (
-    TRANSITIONS,
     approval_gates,
     approval_reject,
     approval_request_changes,
@@ -131,8 +130,6 @@ def _detail_context(request: HttpRequest, approval: ApprovalRequest) -> dict[str
         "awaiting": awaiting,
         "my_check": signoff_check(approval, request.user) if awaiting else None,
         "can_decide": can_decide and awaiting,
-        "can_sign_any": awaiting,
-        "can_reject": (approval.state, S.REJECTED) in TRANSITIONS and can_decide,
         "decision_form": DecisionForm(),
         "events": selectors.audit_events_for(selectors.audit_events_of([approval]), limit=30),
         "export_choices": export_choices(APPROVAL_KINDS),

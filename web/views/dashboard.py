@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from core.models import AuditEvent
 from core.roles import Capability, user_can
@@ -33,10 +32,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "title": "Dashboard",
         "section": "dashboard",
-        "now": timezone.now(),
         "model_count": Model.objects.count(),
         "awaiting": awaiting,
-        "awaiting_mine": [a for a in awaiting if a.requested_by_id != request.user.pk],
         "expiring": expiring,
         "mismatches": mismatches,
         "usage_findings": usage_findings,

@@ -28,23 +28,9 @@ from web.lineage import version_lineage
 
 @page_requires(Capability.REGISTRY_VIEW)
 def model_list(request: HttpRequest) -> HttpResponse:
-    versions = list(selectors.latest_versions().select_related("model__provider").order_by("model__hub_id"))
-    rows = []
-    for version in versions:
-        assessment = getattr(version, "license_assessment", None)
-        expression = assessment.effective_expression if assessment else ""
-        rows.append(
-            {
-                "version": version,
-                "model": version.model,
-                "expression": expression,
-                "category": selectors.strictest_category(expression) if expression else "",
-                "mismatch": bool(assessment and assessment.tag_text_mismatch),
-                "version_count": version.model.versions.count(),
-                "approved": ApprovalRequest.objects.filter(version__model=version.model, state="approved").count(),
-            }
-        )
-    return TemplateResponse(request, "web/model_list.html", {"title": "Models", "section": "models", "rows": rows})
+    return TemplateResponse(
+        request, "web/model_list.html", {"title": "Models", "section": "models", "rows": selectors.model_overview()}
+    )
 
 
 @page_requires(Capability.REGISTRY_VIEW)
