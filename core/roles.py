@@ -87,6 +87,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 }
 
 _CACHE_ATTRIBUTE = "_modelgate_capabilities"
+_ROLES_ATTRIBUTE = "_modelgate_roles"
 
 
 def user_capabilities(user: Any) -> frozenset[Capability]:
@@ -96,9 +97,18 @@ def user_capabilities(user: Any) -> frozenset[Capability]:
         return frozenset(Capability)
     cached: frozenset[Capability] | None = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        names = user_roles(user)
         cached = frozenset().union(*(ROLE_CAPABILITIES[role] for role in Role if role.value in names))
         setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The names of the roles (groups) the user holds, read once per user object."""
+    cached: frozenset[str] | None = getattr(user, _ROLES_ATTRIBUTE, None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        setattr(user, _ROLES_ATTRIBUTE, cached)
     return cached
 
 
@@ -116,5 +126,6 @@ def require_capability(actor: Any, capability: Capability, what: str) -> None:
 
 def forget_capabilities(user: Any) -> None:
     """Drop the per-request cache after the user's roles changed."""
-    if hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
+    for attribute in (_CACHE_ATTRIBUTE, _ROLES_ATTRIBUTE):
+        if hasattr(user, attribute):
+            delattr(user, attribute)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from core.roles import Capability, Role, user_can
+from core.roles import Capability, Role, user_can, user_roles
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ):
         return {}
     items = [NavItem(label, reverse(name), section, cap) for label, name, section, cap in _NAV if user_can(user, cap)]
-    roles = [ROLE_LABELS.get(name, name) for name in user.groups.values_list("name", flat=True)]
+    roles = [ROLE_LABELS.get(name, name) for name in sorted(user_roles(user))]
     if user.is_superuser:
         roles.insert(0, "Administrator")
     return {"nav_items": items, "user_roles": roles, "can_open_admin": user.is_staff}

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from compliance.models import ApprovalRequest, ApprovalState
+from core.roles import user_roles
 
 
 def approval_list() -> QuerySet[ApprovalRequest]:
@@ -72,10 +73,11 @@ def signoff_check(request: ApprovalRequest, signer: Any) -> SignoffCheck:
             "you imported this model version, so you cannot sign its approval (segregation of duties)",
             "the importer cannot sign",
         )
-    if request.signoffs.filter(signer=signer).exists():
+    signoffs = list(request.signoffs.all())  # prefetched by the lists that check many requests
+    if any(signoff.signer_id == signer.pk for signoff in signoffs):
         return SignoffCheck(None, "you have signed this request already; one person counts once", "already signed")
-    open_roles = open_signoff_roles(request.required_signoffs, list(request.signoffs.values_list("role", flat=True)))
-    held = set(signer.groups.values_list("name", flat=True))
+    open_roles = open_signoff_roles(request.required_signoffs, [signoff.role for signoff in signoffs])
+    held = user_roles(signer)
     for role in open_roles:
         if role in held or signer.is_superuser:
             return SignoffCheck(str(role))

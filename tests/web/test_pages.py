@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from compliance.approvals.selectors import approval_list, signoff_check
 from compliance.models import ApprovalRequest, ExportDocument, LicenseAssessment, SignOff
 from core.models import AuditEvent
-from core.roles import Role
+from core.roles import Role, user_roles
 from modelgate.demo.serving import tiny_model_deploy
 from registry.models import Model, ModelVersion
 from serving.models import Deployment, UsageRollup
@@ -309,3 +310,15 @@ def test_the_model_list_shows_each_models_newest_license_versions_and_approved_u
     llama = page.split("meta-llama/Llama-3.1-8B-Instruct</strong>", 1)[1].split("</tr>", 1)[0]
     assert "LicenseRef-Llama-3.1" in llama
     assert '<td class="num">1</td>\n      <td class="num">0</td>' in llama  # the CV request is not approved yet
+
+
+def test_checking_who_may_sign_reads_nothing_more_for_a_listed_request(
+    demo: ApprovalRequest, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    """The queue asks it for every open request: the list's prefetched sign-offs and the user's roles suffice."""
+    listed = approval_list().get(pk=demo.pk)
+    officer, requester = User.objects.get(username="olivia"), User.objects.get(username="max")
+    user_roles(officer)
+    with django_assert_num_queries(0):
+        assert signoff_check(listed, officer).role == "compliance_officer"
+        assert signoff_check(listed, requester).problem == "the requester cannot sign"
