@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from core.roles import Role
@@ -36,6 +37,16 @@ def _fast_and_eager(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_store_eager_result = True
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """A Celery worker thread consuming from the Redis broker in CELERY_BROKER_URL (tests marked redis)."""
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=60):
+        yield
+    celery_app.conf.task_always_eager = True
+    connections.close_all()
 
 
 @pytest.fixture

@@ -4,18 +4,15 @@ readable while it is made, and the result verifiable."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import User
-from django.db import connections
 from rest_framework.test import APIClient
 
 from compliance.exports import services
 from compliance.exports.bundle import verify_bundle
 from core.roles import Role
-from modelgate.celery import app as celery_app
 from modelgate.demo.documentation import DocumentationDemo
 
 pytestmark = [
@@ -23,15 +20,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=60):
-        yield
-    celery_app.conf.task_always_eager = True
-    connections.close_all()
 
 
 def test_a_bundle_is_made_by_the_worker_with_visible_progress(

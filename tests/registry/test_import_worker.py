@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.db import connections
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
@@ -22,16 +19,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    """A worker thread consuming from the Redis broker in CELERY_BROKER_URL."""
-    celery_app.conf.task_always_eager = False
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield
-    celery_app.conf.task_always_eager = True
-    connections.close_all()
 
 
 def test_background_import_runs_in_the_worker_and_is_reported(worker: None, fake_hub: FakeHub, client_for: Any) -> None:
