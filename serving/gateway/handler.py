@@ -66,6 +66,25 @@ _OFFLOAD_CHARS = 32_000
 _MAX_CACHED = 20_000
 
 
+def upstream_failure(backend_url: str, exc: UpstreamError) -> GatewayError:
+    """The refusal for a model server that failed: 504 when it was too slow, else 502."""
+    if isinstance(exc, UpstreamTimeout):
+        return GatewayError(
+            504,
+            "upstream_timeout",
+            "The model server did not answer in time.",
+            status=InferenceStatus.UPSTREAM_TIMEOUT,
+            detail=f"{backend_url}: {exc}",
+        )
+    return GatewayError(
+        502,
+        "upstream_error",
+        "The model server failed to answer.",
+        status=InferenceStatus.UPSTREAM_ERROR,
+        detail=f"{backend_url}: {exc}",
+    )
+
+
 class _Unavailable(Exception):
     """The admission state could not be read (the database is down): refuse, never guess."""
 
@@ -576,22 +595,10 @@ class Gateway:
                 last_error = f"{backend.base_url}: {exc}"
                 continue
             except UpstreamTimeout as exc:
-                raise GatewayError(
-                    504,
-                    "upstream_timeout",
-                    "The model server did not answer in time.",
-                    status=InferenceStatus.UPSTREAM_TIMEOUT,
-                    detail=f"{backend.base_url}: {exc}",
-                ) from exc
+                raise upstream_failure(backend.base_url, exc) from exc
             except UpstreamError as exc:
                 self.pool.mark_down(backend)
-                raise GatewayError(
-                    502,
-                    "upstream_error",
-                    "The model server failed to answer.",
-                    status=InferenceStatus.UPSTREAM_ERROR,
-                    detail=f"{backend.base_url}: {exc}",
-                ) from exc
+                raise upstream_failure(backend.base_url, exc) from exc
             if response.status_code >= 500:
                 self.pool.mark_down(backend)
             else:
@@ -641,22 +648,8 @@ class Gateway:
         response = await self._send(call, grant, parsed)
         try:
             answer = orjson.loads(await response.read())
-        except UpstreamTimeout as exc:
-            raise GatewayError(
-                504,
-                "upstream_timeout",
-                "The model server did not answer in time.",
-                status=InferenceStatus.UPSTREAM_TIMEOUT,
-                detail=f"{call.backend}: {exc}",
-            ) from exc
-        except UpstreamError as exc:
-            raise GatewayError(
-                502,
-                "upstream_error",
-                "The model server failed to answer.",
-                status=InferenceStatus.UPSTREAM_ERROR,
-                detail=f"{call.backend}: {exc}",
-            ) from exc
+        except UpstreamError as exc:  # a timeout included
+            raise upstream_failure(call.backend, exc) from exc
         except orjson.JSONDecodeError as exc:
             raise GatewayError(
                 502,
