@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from compliance.exports.services import export_generate, export_request
 from compliance.models import ApprovalRequest, ExportDocument, UseCase
 from registry.models import Model
 from serving.models import ServingKey
@@ -100,6 +101,23 @@ def test_documents_are_generated_from_the_request_page_with_progress_then_downlo
         row.get_by_role("link", name="Download").click()
     assert download.value.suggested_filename == document.filename
     tab.shoot("exports")
+
+
+def test_a_document_being_made_shows_its_progress_and_turns_into_a_download_link(
+    demo: str, visit: Callable[..., Visit]
+) -> None:
+    """The page polls a queued document's progress and swaps in the finished row, without a reload."""
+    approval = ApprovalRequest.objects.get(use_case__name="CV screening assistant")
+    queued = export_request(actor=None, kind="annex_iv", format="md", approval=approval)  # not made yet
+    tab = visit()
+    tab.sign_in("olivia", demo)
+    page = tab.open(f"/approvals/{approval.pk}/")
+    row = page.locator(f"#export-{queued.pk}")
+    expect(row.get_by_role("progressbar")).to_be_visible()
+    tab.shoot("export-queued")
+    export_generate(queued)  # what the Celery worker does
+    expect(page.locator(f"#export-{queued.pk}").get_by_role("link", name="Download")).to_be_visible(timeout=10_000)
+    assert tab.console_errors == []
 
 
 PAGES = [
